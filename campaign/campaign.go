@@ -1,0 +1,165 @@
+// Package campaign holds mailrun's domain: the rows a campaign is made of, the
+// messages rendered from them, the outcomes of delivering them, and the small
+// interfaces (Source, Renderer, Sender, Journal) that the Runner consumes.
+//
+// Implementations live elsewhere: render implements Renderer, sender
+// implements Sender. Sources, the journal and the runner live here. This
+// package imports neither render nor sender.
+package campaign
+
+import (
+	"context"
+	"time"
+)
+
+// Row is one recipient row of the data file.
+type Row struct {
+	// Num is the data-row number: 1 is the first row under the header.
+	// Blank rows that were skipped still count, so Num points at the row an
+	// operator sees in a spreadsheet (spreadsheet line = Num + 1).
+	Num int
+	// Fields holds the row's values by column name. Every column of the
+	// header is present; a short row gets empty strings.
+	Fields map[string]string
+}
+
+// Source streams the rows of a data file. Calls must come in this order:
+// Columns (any number of times), then Next until it returns io.EOF or a
+// non-row error, then Close. Memory does not grow with the number of rows.
+type Source interface {
+	// Columns returns the column names of the header row, in file order.
+	Columns() []string
+	// Next returns the next non-blank row. At the end of the data it returns
+	// io.EOF. A problem confined to one row is returned as a *RowError and
+	// the caller may call Next again; any other error is fatal to the source.
+	Next() (Row, error)
+	// Close releases the source's resources. It is safe to call twice.
+	Close() error
+}
+
+// Envelope is the SMTP envelope of a message.
+type Envelope struct {
+	// From is the bare reverse-path address (MAIL FROM).
+	From string
+	// To holds every envelope recipient, bare and de-duplicated: the To, Cc
+	// and Bcc addresses of the message, in that order.
+	To []string
+}
+
+// Attachment describes one file attached to (or embedded in) a message.
+type Attachment struct {
+	// Name is the file name as the recipient sees it.
+	Name string
+	// Path is the file's path on disk.
+	Path string
+	// Size is the file's size in bytes.
+	Size int64
+	// Inline is true for an Embed: image referenced from the HTML as cid:Name.
+	Inline bool
+}
+
+// Message is one rendered message, ready to be sent.
+type Message struct {
+	// Row is the data-row number the message was rendered from.
+	Row int
+	// Key identifies the recipient across runs (see Renderer.Key).
+	Key string
+	// ID is the Message-ID without angle brackets. It is derived from the
+	// campaign id and Key, so a message sent again carries the same ID.
+	ID string
+	// Envelope is the SMTP envelope; Bcc recipients appear only here.
+	Envelope Envelope
+	// Data is the complete RFC 5322 message with CRLF line endings, headers
+	// and body, as it goes after DATA (not dot-stuffed).
+	Data []byte
+	// Attachments lists the files attached or embedded.
+	Attachments []Attachment
+}
+
+// Renderer turns rows into messages. A Renderer is safe for concurrent use.
+type Renderer interface {
+	// Check reports, before any row is rendered, an error for each column
+	// the template refers to that columns lacks. A non-nil error is an
+	// *InputError and means the run must not start.
+	Check(columns []string) error
+	// Key returns the recipient key of row: the value of the key column if
+	// one was configured, else the lower-cased bare address of the first To
+	// recipient. It is cheaper than Render. Errors are *RowError.
+	Key(row Row) (string, error)
+	// Render builds the message for row. Errors are *RowError: the row
+	// fails, the campaign goes on.
+	Render(row Row) (*Message, error)
+}
+
+// Sender delivers messages. Send is safe for concurrent use; the runner calls
+// it from Workers goroutines at most.
+type Sender interface {
+	// Send makes one delivery attempt of msg and returns the server's final
+	// reply to the message data (for example "250 2.0.0 Ok: queued as
+	// 4Bx1"). A failure is returned as a *DeliveryError whose Class says
+	// whether to retry (Temporary), record a failure (Permanent) or stop the
+	// run (Fatal). Send does not retry; the runner does. Send blocks on the
+	// sender's rate limit and returns ctx.Err() if ctx ends first.
+	Send(ctx context.Context, msg *Message) (reply string, err error)
+	// Close ends every connection politely (QUIT) and waits for them.
+	Close() error
+}
+
+// Journal records what happened to each message, durably. Methods are safe
+// for concurrent use.
+type Journal interface {
+	// Sending records that an attempt of msg is about to start. It returns
+	// once the record has reached the operating system, so that a crash
+	// after this point leaves the message recorded as unknown.
+	Sending(msg *Message) error
+	// Record appends the outcome o.
+	Record(o Outcome) error
+	// Previous returns the last recorded status of the recipient key, and
+	// false when the key has no record.
+	Previous(key string) (Status, bool)
+	// Close flushes and syncs what is pending and releases the file.
+	Close() error
+}
+
+// Status is what is known of a recipient.
+type Status string
+
+// The statuses a recipient can have.
+const (
+	// StatusSending is recorded before an attempt. Left without an outcome
+	// after it, it means the outcome is unknown.
+	StatusSending Status = "sending"
+	// StatusDelivered: the server accepted the message.
+	StatusDelivered Status = "delivered"
+	// StatusFailed: the server refused the message permanently (5xx), or the
+	// row could not be rendered.
+	StatusFailed Status = "failed"
+	// StatusDeferred: temporary failures remained after every retry.
+	StatusDeferred Status = "deferred"
+	// StatusDuplicate: the key already appeared earlier in the data.
+	StatusDuplicate Status = "duplicate"
+	// StatusSkipped: not sent this run (already delivered, or left alone).
+	StatusSkipped Status = "skipped"
+)
+
+// Outcome is the result of delivering (or not delivering) one row.
+type Outcome struct {
+	Row       int
+	Key       string
+	MessageID string
+	Status    Status
+	// Reply is the server's final reply on delivery, or the error text.
+	Reply string
+	// Code and Enhanced are the SMTP reply code and enhanced status code of
+	// a failure (0 and "" when there was no reply).
+	Code     int
+	Enhanced string
+	// Recipient is the envelope recipient the server refused, if any.
+	Recipient string
+	// Attempts counts the delivery attempts made this run.
+	Attempts int
+	// Ambiguous is true when the last attempt failed after the final "." of
+	// DATA: the server may have taken the message.
+	Ambiguous bool
+	Time      time.Time
+}

@@ -1,0 +1,135 @@
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Class says what a delivery failure means for the campaign.
+type Class int
+
+const (
+	// Temporary failures (4xx replies, timeouts, dropped connections) are
+	// retried.
+	Temporary Class = iota + 1
+	// Permanent failures (5xx replies) are recorded and not retried.
+	Permanent
+	// Fatal failures (authentication, TLS, not an SMTP server) stop the run.
+	Fatal
+)
+
+// String returns "temporary", "permanent" or "fatal".
+func (c Class) String() string {
+	switch c {
+	case Temporary:
+		return "temporary"
+	case Permanent:
+		return "permanent"
+	case Fatal:
+		return "fatal"
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// DeliveryError is a failed delivery attempt, classified by meaning.
+type DeliveryError struct {
+	Class Class
+	// Code is the SMTP reply code, 0 when there was none (dropped
+	// connection, timeout, TLS failure).
+	Code int
+	// Enhanced is the enhanced status code (RFC 3463) such as "5.1.1".
+	Enhanced string
+	// Text is the server's reply text, or a description of the failure.
+	Text string
+	// Recipient is the envelope recipient the server refused, if the
+	// failure was a refused RCPT.
+	Recipient string
+	// Ambiguous is true when the failure came after the final "." of DATA
+	// without a reply: the server may have accepted the message.
+	Ambiguous bool
+	// Err is the underlying error, if any.
+	Err error
+}
+
+func (e *DeliveryError) Error() string {
+	s := e.Class.String()
+	if e.Code != 0 {
+		s += " " + strconv.Itoa(e.Code)
+		if e.Enhanced != "" {
+			s += " " + e.Enhanced
+		}
+	}
+	if e.Recipient != "" {
+		s += " for <" + e.Recipient + ">"
+	}
+	if e.Text != "" {
+		s += ": " + e.Text
+	} else if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	if e.Ambiguous {
+		s += " (after the final dot: the server may have taken the message)"
+	}
+	return s
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// ClassOf returns the Class of err: the Class of a *DeliveryError in its
+// chain, else 0.
+func ClassOf(err error) Class {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de.Class
+	}
+	return 0
+}
+
+// RowError is a problem confined to one row: the row fails, the rest go on.
+type RowError struct {
+	// Row is the data-row number (1 = first row under the header).
+	Row int
+	// Key is the recipient key, when known.
+	Key string
+	// Column names the column at fault, when one is.
+	Column string
+	Err    error
+}
+
+func (e *RowError) Error() string {
+	s := "row " + strconv.Itoa(e.Row)
+	if e.Key != "" {
+		s += " (" + e.Key + ")"
+	}
+	s += ": "
+	if e.Column != "" {
+		s += fmt.Sprintf("column %q: ", e.Column)
+	}
+	return s + e.Err.Error()
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// InputError is a problem with the input as a whole (data file, template):
+// nothing can be sent. The command exits 3.
+type InputError struct {
+	// File names the file at fault; Line is its line number when known.
+	File string
+	Line int
+	Err  error
+}
+
+func (e *InputError) Error() string {
+	s := ""
+	if e.File != "" {
+		s = e.File
+		if e.Line > 0 {
+			s += ":" + strconv.Itoa(e.Line)
+		}
+		s += ": "
+	}
+	return s + e.Err.Error()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
