@@ -1,0 +1,229 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	texttemplate "text/template"
+	"text/template/parse"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// Check reports the columns that the template (headers, body and text
+// template) refers to and that columns lacks, as one *campaign.InputError
+// naming each column and the file:line where it is first used. It also
+// reports a key column (Options.KeyColumn) missing from columns. Only
+// references to the row itself count: {{.name}}, {{$.name}} and
+// {{index . "Name"}}; fields of other values, inside {{with}} or {{range}}
+// over something else, do not.
+func (t *Template) Check(columns []string) error {
+	have := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		have[c] = true
+	}
+	if k := t.opts.KeyColumn; k != "" && !have[k] {
+		return &campaign.InputError{Err: fmt.Errorf("render: the key column %q is not in the data", k)}
+	}
+	type use struct {
+		file string
+		line int
+	}
+	var missing []string
+	where := map[string]use{}
+	// note records the missing fields among refs; src is the template text
+	// the positions point into ("" for a one-line header value).
+	note := func(file string, line int, src string, refs []fieldRef) {
+		for _, r := range refs {
+			if _, seen := where[r.name]; have[r.name] || seen {
+				continue
+			}
+			missing = append(missing, r.name)
+			at := line
+			if int(r.pos) <= len(src) {
+				at += strings.Count(src[:r.pos], "\n")
+			}
+			where[r.name] = use{file, at}
+		}
+	}
+	for _, h := range t.headers {
+		if h.tmpl != nil {
+			note(t.path, h.line, "", textRefs(h.tmpl))
+		}
+	}
+	note(t.path, t.bodyLine, t.bodySrc, t.bodyRefs())
+	if t.text != nil {
+		note(t.textPath, 1, t.textSrc, textRefs(t.text))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	first := where[missing[0]]
+	if len(missing) == 1 {
+		return &campaign.InputError{File: first.file, Line: first.line,
+			Err: fmt.Errorf("render: the data has no column %q, which the template uses", missing[0])}
+	}
+	list := make([]string, len(missing))
+	for i, m := range missing {
+		u := where[m]
+		list[i] = fmt.Sprintf("%q (%s:%d)", m, filepath.Base(u.file), u.line)
+	}
+	return &campaign.InputError{File: first.file, Line: first.line,
+		Err: errors.New("render: the data has no columns " + strings.Join(list, ", ") + ", which the template uses")}
+}
+
+// fieldRef is one reference to a row field in a template.
+type fieldRef struct {
+	name string
+	pos  parse.Pos
+}
+
+func (t *Template) bodyRefs() []fieldRef {
+	return refsOf(t.body.Tree, func(name string) *parse.Tree {
+		if l := t.body.Lookup(name); l != nil {
+			return l.Tree
+		}
+		return nil
+	})
+}
+
+func textRefs(t *texttemplate.Template) []fieldRef {
+	return refsOf(t.Tree, func(name string) *parse.Tree {
+		if l := t.Lookup(name); l != nil {
+			return l.Tree
+		}
+		return nil
+	})
+}
+
+// fieldsOf returns the distinct row fields that t uses, in order.
+func fieldsOf(t *texttemplate.Template) []string { return names(textRefs(t)) }
+
+// names returns the distinct field names of refs, in order.
+func names(refs []fieldRef) []string {
+	var out []string
+	for _, r := range refs {
+		dup := false
+		for _, o := range out {
+			dup = dup || o == r.name
+		}
+		if !dup {
+			out = append(out, r.name)
+		}
+	}
+	return out
+}
+
+// refsOf walks tree, and the templates it invokes with the row as data,
+// collecting references to row fields.
+func refsOf(tree *parse.Tree, lookup func(string) *parse.Tree) []fieldRef {
+	if tree == nil || tree.Root == nil {
+		return nil
+	}
+	w := &walker{lookup: lookup, seen: map[string]bool{tree.Name: true}}
+	w.node(tree.Root, true)
+	return w.refs
+}
+
+type walker struct {
+	lookup func(string) *parse.Tree
+	seen   map[string]bool
+	refs   []fieldRef
+}
+
+func (w *walker) add(name string, pos parse.Pos) {
+	w.refs = append(w.refs, fieldRef{name: name, pos: pos})
+}
+
+// node walks n; onRow says whether dot is the row.
+func (w *walker) node(n parse.Node, onRow bool) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			w.node(c, onRow)
+		}
+	case *parse.ActionNode:
+		w.pipe(n.Pipe, onRow)
+	case *parse.IfNode:
+		w.pipe(n.Pipe, onRow)
+		w.node(n.List, onRow)
+		w.node(n.ElseList, onRow)
+	case *parse.WithNode:
+		w.pipe(n.Pipe, onRow)
+		w.node(n.List, false)
+		w.node(n.ElseList, onRow)
+	case *parse.RangeNode:
+		w.pipe(n.Pipe, onRow)
+		w.node(n.List, false)
+		w.node(n.ElseList, onRow)
+	case *parse.TemplateNode:
+		w.pipe(n.Pipe, onRow)
+		if w.seen[n.Name] || !passesRow(n.Pipe, onRow) {
+			return
+		}
+		w.seen[n.Name] = true
+		if t := w.lookup(n.Name); t != nil && t.Root != nil {
+			w.node(t.Root, true)
+		}
+	}
+}
+
+func (w *walker) pipe(p *parse.PipeNode, onRow bool) {
+	if p == nil {
+		return
+	}
+	for _, c := range p.Cmds {
+		w.command(c, onRow)
+	}
+}
+
+func (w *walker) command(c *parse.CommandNode, onRow bool) {
+	if len(c.Args) == 3 {
+		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" && isRow(c.Args[1], onRow) {
+			if s, ok := c.Args[2].(*parse.StringNode); ok {
+				w.add(s.Text, s.Pos)
+			}
+		}
+	}
+	for _, a := range c.Args {
+		w.arg(a, onRow)
+	}
+}
+
+func (w *walker) arg(a parse.Node, onRow bool) {
+	switch a := a.(type) {
+	case *parse.FieldNode:
+		if onRow {
+			w.add(a.Ident[0], a.Pos)
+		}
+	case *parse.VariableNode:
+		if a.Ident[0] == "$" && len(a.Ident) > 1 {
+			w.add(a.Ident[1], a.Pos)
+		}
+	case *parse.ChainNode:
+		w.arg(a.Node, onRow)
+	case *parse.PipeNode:
+		w.pipe(a, onRow)
+	}
+}
+
+// isRow reports whether n evaluates to the row: dot while dot is the row,
+// or $ alone.
+func isRow(n parse.Node, onRow bool) bool {
+	switch n := n.(type) {
+	case *parse.DotNode:
+		return onRow
+	case *parse.VariableNode:
+		return len(n.Ident) == 1 && n.Ident[0] == "$"
+	}
+	return false
+}
+
+// passesRow reports whether a {{template}} call passes the row as data.
+func passesRow(p *parse.PipeNode, onRow bool) bool {
+	return p != nil && len(p.Decl) == 0 && len(p.Cmds) == 1 && len(p.Cmds[0].Args) == 1 && isRow(p.Cmds[0].Args[0], onRow)
+}

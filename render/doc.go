@@ -1,0 +1,73 @@
+// Package render turns one row of a recipient list into a complete MIME
+// message, following a message template.
+//
+// # The template file
+//
+// A template file holds header lines, a blank line, then the HTML body:
+//
+//	From: Newsletter <news@example.com>
+//	To: {{.name}} <{{.email}}>
+//	Subject: {{.name}}님, 11월 소식입니다
+//	Attach: invoices/{{.invoice_file}}
+//
+//	<p>안녕하세요 {{.name}}님</p>
+//
+// Every header value and the body are Go templates over the row's fields, a
+// map[string]string: {{.email}} or {{index . "First Name"}}. Header values
+// use text/template, the body html/template (field values are HTML-escaped);
+// both run with missingkey=error. A header line may continue on the following
+// lines when they start with a space or a tab; the lines are joined with one
+// space. A line consisting of spaces and tabs only ends the headers like a
+// blank line. Windows line endings and a UTF-8 byte order mark are accepted.
+//
+// The header names Message-ID, Date, MIME-Version and Content-* are reserved:
+// mailrun writes them. From, Sender, To, Cc, Bcc, Reply-To and Subject may
+// appear once each; From and To are required. Two pseudo-headers are never
+// sent:
+//
+//   - Attach: PATH attaches a file (repeatable).
+//   - Embed: PATH attaches an inline image that the HTML references as
+//     cid:NAME, NAME being the file's base name.
+//
+// PATH is relative to Options.AttachDir (default: the template's folder). An
+// absolute path, a path that leaves the folder (through .. or a symbolic
+// link) or a missing file fails the row; a value that renders empty attaches
+// nothing.
+//
+// # Rendering rules
+//
+// Each header is rendered as plain text and trimmed. A value that renders
+// empty leaves the header out. A value containing a line break or another
+// control character (tab excepted), or that is not valid UTF-8, fails the
+// row: data can never add a header. Non-ASCII values are encoded as RFC 2047
+// encoded-words and long values are folded to 78 octets where possible.
+//
+// From, Sender, To, Cc, Bcc and Reply-To are parsed with net/mail and written
+// back in canonical form; an invalid address fails the row. In these headers
+// a field written just before "<" (as in {{.name}} <{{.email}}>) is a display
+// name and is quoted, so "Doe, John" stays one name, and a field written
+// between "<" and ">" must be a single bare address. A field used alone (Cc:
+// {{.managers}}) may hold a comma-separated list. Bcc addresses are envelope
+// recipients but never appear in the message.
+//
+// mailrun adds Date (Options.Now, RFC 5322 format), MIME-Version and a
+// Message-ID derived from the campaign id and the recipient key, so that a
+// message sent twice carries the same Message-ID.
+//
+// The body is multipart/alternative: a text/plain part, from the text
+// template (Options.TextPath, a text/template over the same row) or else
+// derived from the rendered HTML with link targets kept, then the text/html
+// part; both UTF-8 quoted-printable. Embedded images make the HTML part
+// multipart/related; attachments wrap everything in multipart/mixed.
+// Boundaries are derived from the Message-ID, so output is reproducible.
+//
+// # Template functions
+//
+// Templates may call the text/template builtins and Sprig's hermetic
+// functions (sprig.HermeticTxtFuncMap, sprig.HermeticHtmlFuncMap: string,
+// list, dict, math, encoding, semver and regexp helpers, without now, date,
+// the random functions and uuidv4), less env, expandenv and getHostByName:
+// no template function reads the environment, a file or the network. One
+// function is added: addr NAME EMAIL returns the address formatted for a
+// header, with the name quoted or encoded as needed.
+package render

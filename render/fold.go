@@ -1,0 +1,149 @@
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	// lineGoal is the line length headers are folded to where possible.
+	lineGoal = 78
+	// lineMax is the hard limit of RFC 5322, CRLF excluded.
+	lineMax = 998
+)
+
+// writeHeader appends h's header line with the rendered value v (and its
+// parsed addresses for an address header) to b, encoded and folded.
+func writeHeader(b *bytes.Buffer, h *header, v string, addrs []*mail.Address) error {
+	if h.kind == kindAddress {
+		return writeAddressHeader(b, h.name, addrs)
+	}
+	writeText(b, h.name, v)
+	return nil
+}
+
+// writeAddressHeader writes the addresses in canonical form, folded between
+// words. net/mail already encodes non-ASCII display names.
+func writeAddressHeader(b *bytes.Buffer, name string, addrs []*mail.Address) error {
+	var sb strings.Builder
+	for i, a := range addrs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(a.String())
+	}
+	start := b.Len()
+	if !fold(b, name, sb.String()) {
+		b.Truncate(start)
+		return fmt.Errorf("%s: an address is too long for a header line", name)
+	}
+	return nil
+}
+
+// writeText writes an unstructured header. A value that is ASCII is folded
+// at spaces; one that is not, or that contains "=?" (which a reader would
+// take for an encoded-word), or that cannot be folded under the hard line
+// limit, is written as RFC 2047 base64 encoded-words.
+func writeText(b *bytes.Buffer, name, v string) {
+	if !needsEncoding(v) {
+		start := b.Len()
+		if fold(b, name, v) {
+			return
+		}
+		b.Truncate(start)
+	}
+	writeEncodedWords(b, name, v)
+}
+
+func needsEncoding(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return strings.Contains(v, "=?")
+}
+
+// fold writes "name: v" CRLF, breaking lines before single spaces (a
+// space between two non-space characters, which unfolding gives back
+// exactly) to keep lines within lineGoal where it can. It returns false if
+// a line would still exceed lineMax.
+func fold(b *bytes.Buffer, name, v string) bool {
+	b.WriteString(name)
+	b.WriteString(": ")
+	lineLen := len(name) + 2
+	for len(v) > 0 {
+		// Take the next segment: up to (not including) the next fold point.
+		end := len(v)
+		for i := 1; i < len(v)-1; i++ {
+			if v[i] == ' ' && v[i-1] != ' ' && v[i-1] != '\t' && v[i+1] != ' ' && v[i+1] != '\t' {
+				end = i
+				break
+			}
+		}
+		seg := v[:end]
+		v = v[end:]
+		if lineLen+len(seg) > lineGoal && lineLen > len(name)+2 && seg[0] == ' ' {
+			b.WriteString("\r\n")
+			lineLen = 0
+		}
+		if lineLen+len(seg) > lineMax {
+			return false
+		}
+		b.WriteString(seg)
+		lineLen += len(seg)
+	}
+	b.WriteString("\r\n")
+	return true
+}
+
+// writeEncodedWords writes "name: " and v as UTF-8 base64 encoded-words,
+// each at most 75 octets, cut between characters, folded to lineGoal.
+// Readers drop the white space between adjacent encoded-words, so v decodes
+// back exactly.
+func writeEncodedWords(b *bytes.Buffer, name, v string) {
+	const prefix, suffix = "=?utf-8?b?", "?="
+	b.WriteString(name)
+	b.WriteString(": ")
+	lineLen := len(name) + 2
+	first := true
+	var enc [64]byte
+	var raw [45]byte
+	for len(v) > 0 {
+		avail := lineGoal - lineLen
+		if !first {
+			avail-- // the space before the word
+		}
+		n := (avail - len(prefix) - len(suffix)) / 4 * 3
+		if n < 12 && !first {
+			b.WriteString("\r\n")
+			lineLen = 0
+			continue
+		}
+		n = min(max(n, 12), 45)
+		if n > len(v) {
+			n = len(v)
+		}
+		for n < len(v) && n > 0 && !utf8.RuneStart(v[n]) {
+			n--
+		}
+		if !first {
+			b.WriteByte(' ')
+			lineLen++
+		}
+		m := base64.StdEncoding.EncodedLen(n)
+		copy(raw[:], v[:n])
+		base64.StdEncoding.Encode(enc[:m], raw[:n])
+		b.WriteString(prefix)
+		b.Write(enc[:m])
+		b.WriteString(suffix)
+		lineLen += len(prefix) + m + len(suffix)
+		v = v[n:]
+		first = false
+	}
+	b.WriteString("\r\n")
+}

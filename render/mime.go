@@ -1,0 +1,110 @@
+package render
+
+import (
+	"bytes"
+	"encoding/base64"
+	"mime"
+	"mime/quotedprintable"
+	"path/filepath"
+)
+
+// file is an attachment or embedded image read for one message.
+type file struct {
+	name   string
+	data   []byte
+	inline bool
+}
+
+// writeBody writes the top-level Content-Type header, the blank line and the
+// MIME body: multipart/alternative (text, then html or multipart/related
+// html + inline images), inside multipart/mixed when there are attachments.
+// Boundaries are tag + "_" + idhex; "=_" never occurs in quoted-printable or
+// base64 output, so no part can contain a boundary.
+func writeBody(b *bytes.Buffer, idhex string, text, html []byte, files []file) {
+	var attached, embedded []file
+	for _, f := range files {
+		if f.inline {
+			embedded = append(embedded, f)
+		} else {
+			attached = append(attached, f)
+		}
+	}
+	if len(attached) == 0 {
+		writeAlternative(b, idhex, text, html, embedded)
+		return
+	}
+	mix := "=_mix_" + idhex
+	writeMultipartHeader(b, "multipart/mixed", mix)
+	writeAlternative(b, idhex, text, html, embedded)
+	for _, f := range attached {
+		b.WriteString("\r\n--" + mix + "\r\n")
+		writeFile(b, f)
+	}
+	b.WriteString("\r\n--" + mix + "--\r\n")
+}
+
+func writeAlternative(b *bytes.Buffer, idhex string, text, html []byte, embedded []file) {
+	alt := "=_alt_" + idhex
+	writeMultipartHeader(b, "multipart/alternative", alt)
+	writeQP(b, "text/plain; charset=utf-8", text)
+	b.WriteString("\r\n--" + alt + "\r\n")
+	if len(embedded) == 0 {
+		writeQP(b, "text/html; charset=utf-8", html)
+	} else {
+		rel := "=_rel_" + idhex
+		b.WriteString("Content-Type: multipart/related; type=\"text/html\"; boundary=\"" + rel + "\"\r\n\r\n--" + rel + "\r\n")
+		writeQP(b, "text/html; charset=utf-8", html)
+		for _, f := range embedded {
+			b.WriteString("\r\n--" + rel + "\r\n")
+			writeFile(b, f)
+		}
+		b.WriteString("\r\n--" + rel + "--\r\n")
+	}
+	b.WriteString("\r\n--" + alt + "--\r\n")
+}
+
+// writeMultipartHeader writes the Content-Type header of a multipart
+// entity, the blank line and the first delimiter line.
+func writeMultipartHeader(b *bytes.Buffer, ctype, boundary string) {
+	b.WriteString("Content-Type: " + ctype + "; boundary=\"" + boundary + "\"\r\n\r\n--" + boundary + "\r\n")
+}
+
+// writeQP writes a text part's headers and data as quoted-printable. The
+// part's final line break, if any, is written as such, so that together
+// with the CRLF of the delimiter that follows the data decodes back exactly.
+func writeQP(b *bytes.Buffer, ctype string, data []byte) {
+	b.WriteString("Content-Type: " + ctype + "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
+	w := quotedprintable.NewWriter(b)
+	w.Write(data)
+	w.Close()
+}
+
+// writeFile writes an attachment's headers and its data in base64, 76
+// characters a line.
+func writeFile(b *bytes.Buffer, f file) {
+	ctype := mime.TypeByExtension(filepath.Ext(f.name))
+	mt, params, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		mt, params = "application/octet-stream", map[string]string{}
+	}
+	params["name"] = f.name
+	b.WriteString("Content-Type: " + mime.FormatMediaType(mt, params) + "\r\n")
+	disp := "attachment"
+	if f.inline {
+		disp = "inline"
+		b.WriteString("Content-ID: <" + f.name + ">\r\n")
+	}
+	b.WriteString("Content-Disposition: " + mime.FormatMediaType(disp, map[string]string{"filename": f.name}) + "\r\n")
+	b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
+	const chunk = 57 // 76 base64 characters
+	var line [76]byte
+	for i := 0; i < len(f.data); i += chunk {
+		end := min(i+chunk, len(f.data))
+		n := base64.StdEncoding.EncodedLen(end - i)
+		base64.StdEncoding.Encode(line[:n], f.data[i:end])
+		if i > 0 {
+			b.WriteString("\r\n")
+		}
+		b.Write(line[:n])
+	}
+}

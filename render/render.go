@@ -1,0 +1,271 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// scratch holds the buffers of one Render call; they are reused through
+// scratchPool.
+type scratch struct {
+	val, html, text, out bytes.Buffer
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxPooled is the largest buffer kept for reuse.
+const maxPooled = 1 << 20
+
+func putScratch(s *scratch) {
+	if s.out.Cap() > maxPooled || s.html.Cap() > maxPooled || s.text.Cap() > maxPooled {
+		return
+	}
+	scratchPool.Put(s)
+}
+
+// Key returns the recipient key of row: the trimmed value of the key column
+// (Options.KeyColumn) if one is configured, else the lower-cased bare
+// address of the first To recipient. Only the To header is rendered. An
+// empty key, a To header that does not render or parse, or one without an
+// address is a *campaign.RowError.
+func (t *Template) Key(row campaign.Row) (string, error) {
+	if t.opts.KeyColumn != "" {
+		return t.columnKey(row)
+	}
+	s := scratchPool.Get().(*scratch)
+	defer putScratch(s)
+	to, err := t.addresses(t.to, row, &s.val)
+	if err != nil {
+		return "", err
+	}
+	return addressKey(row, to)
+}
+
+func (t *Template) columnKey(row campaign.Row) (string, error) {
+	k := t.opts.KeyColumn
+	v, ok := row.Fields[k]
+	if !ok {
+		return "", &campaign.RowError{Row: row.Num, Column: k, Err: errors.New("render: the row has no key column")}
+	}
+	if v = strings.TrimSpace(v); v == "" {
+		return "", &campaign.RowError{Row: row.Num, Column: k, Err: errors.New("render: the key is empty")}
+	}
+	return v, nil
+}
+
+func addressKey(row campaign.Row, to []*mail.Address) (string, error) {
+	if len(to) == 0 {
+		return "", &campaign.RowError{Row: row.Num, Err: errors.New("render: To: no recipient")}
+	}
+	return strings.ToLower(to[0].Address), nil
+}
+
+// addresses renders and parses the address header h.
+func (t *Template) addresses(h *header, row campaign.Row, scratch *bytes.Buffer) ([]*mail.Address, error) {
+	if h.tmpl == nil {
+		return h.addrs, nil
+	}
+	v, err := h.value(row, scratch)
+	if err != nil || v == "" {
+		return nil, err
+	}
+	if err := checkValue(h.name, v); err != nil {
+		return nil, h.rowErr(row, badValue, "%v", stripName(h, err))
+	}
+	addrs, err := parseAddrs(h.name, v)
+	if err != nil {
+		return nil, &campaign.RowError{Row: row.Num, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
+	}
+	return addrs, nil
+}
+
+// badValue reports whether a field value would fail checkValue.
+func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
+
+// stripName drops the "Name: " that checkValue and friends put in front of
+// their message, since rowErr adds it.
+func stripName(h *header, err error) string {
+	return strings.TrimPrefix(err.Error(), h.name+": ")
+}
+
+// Render builds the message for row: headers, Date, Message-ID,
+// MIME-Version and the MIME body, in Message.Data with CRLF line ends. Any
+// problem (a field the row lacks, a line break or invalid address in a
+// header, no To recipient, a From without exactly one address, an
+// attachment outside the folder or missing) is a *campaign.RowError.
+//
+// The Message-ID is "<" + hex of the first 16 bytes of
+// SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">".
+func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
+	s := scratchPool.Get().(*scratch)
+	defer putScratch(s)
+	msg, err := t.render(row, s)
+	var re *campaign.RowError
+	if errors.As(err, &re) && re.Key == "" && t.opts.KeyColumn != "" {
+		re.Key = strings.TrimSpace(row.Fields[t.opts.KeyColumn])
+	}
+	return msg, err
+}
+
+func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, error) {
+	s.out.Reset()
+	var from *mail.Address
+	var to, cc, bcc []*mail.Address
+	var refs []*header // Attach and Embed headers with a value
+	var paths []string
+	for _, h := range t.headers {
+		switch h.kind {
+		case kindAttach, kindEmbed:
+			v, err := h.value(row, &s.val)
+			if err != nil {
+				return nil, err
+			}
+			if v != "" {
+				refs, paths = append(refs, h), append(paths, v)
+			}
+			continue
+		case kindAddress, kindBcc:
+			addrs, err := t.addresses(h, row, &s.val)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case h == t.from:
+				if len(addrs) != 1 {
+					return nil, &campaign.RowError{Row: row.Num, Column: h.column(),
+						Err: fmt.Errorf("render: From: want exactly one address, got %d", len(addrs))}
+				}
+				from = addrs[0]
+			case h == t.to:
+				to = addrs
+			case h.name == "Cc":
+				cc = addrs
+			case h.kind == kindBcc:
+				bcc = addrs
+			}
+			if h.encoded != nil {
+				s.out.Write(h.encoded)
+			} else if h.tmpl != nil && len(addrs) > 0 && h.kind != kindBcc {
+				if err := writeAddressHeader(&s.out, h.name, addrs); err != nil {
+					return nil, &campaign.RowError{Row: row.Num, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
+				}
+			}
+		default:
+			if h.encoded != nil {
+				s.out.Write(h.encoded)
+				continue
+			}
+			v, err := h.value(row, &s.val)
+			if err != nil || v == "" {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if err := checkValue(h.name, v); err != nil {
+				return nil, h.rowErr(row, badValue, "%s", stripName(h, err))
+			}
+			writeText(&s.out, h.name, v)
+		}
+	}
+
+	var key string
+	var err error
+	if t.opts.KeyColumn != "" {
+		key, err = t.columnKey(row)
+	} else {
+		key, err = addressKey(row, to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(to) == 0 {
+		return nil, &campaign.RowError{Row: row.Num, Key: key, Err: errors.New("render: To: no recipient")}
+	}
+
+	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
+	idhex := hex.EncodeToString(sum[:16])
+	id := idhex + "@" + strings.ToLower(from.Address[strings.LastIndexByte(from.Address, '@')+1:])
+
+	files := make([]file, 0, len(refs))
+	atts := make([]campaign.Attachment, 0, len(refs))
+	for i, h := range refs {
+		f, err := t.readFile(h.name, paths[i])
+		if err != nil {
+			return nil, &campaign.RowError{Row: row.Num, Key: key, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
+		}
+		files = append(files, f)
+		atts = append(atts, campaign.Attachment{Name: f.name, Path: filepath.Join(t.attachDir, paths[i]), Size: int64(len(f.data)), Inline: f.inline})
+	}
+
+	s.html.Reset()
+	if err := t.body.Execute(&s.html, row.Fields); err != nil {
+		return nil, bodyError(row, key, "body", t.bodyFields, err)
+	}
+	s.text.Reset()
+	if t.text != nil {
+		if err := t.text.Execute(&s.text, row.Fields); err != nil {
+			return nil, bodyError(row, key, "text", t.textFields, err)
+		}
+	} else {
+		s.text.WriteString(htmlToText(s.html.String()))
+	}
+
+	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
+	s.out.WriteString("Message-ID: <" + id + ">\r\n")
+	s.out.WriteString("MIME-Version: 1.0\r\n")
+	writeBody(&s.out, idhex, s.text.Bytes(), s.html.Bytes(), files)
+
+	return &campaign.Message{
+		Row:         row.Num,
+		Key:         key,
+		ID:          id,
+		Envelope:    campaign.Envelope{From: from.Address, To: envelope(to, cc, bcc)},
+		Data:        bytes.Clone(s.out.Bytes()),
+		Attachments: atts,
+	}, nil
+}
+
+// envelope returns the bare addresses of to, cc and bcc in that order,
+// without case-insensitive duplicates.
+func envelope(lists ...[]*mail.Address) []string {
+	var out []string
+	for _, l := range lists {
+		for _, a := range l {
+			dup := false
+			for _, o := range out {
+				if strings.EqualFold(o, a.Address) {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				out = append(out, a.Address)
+			}
+		}
+	}
+	return out
+}
+
+// bodyError turns an execution error of the body or text template into a
+// *campaign.RowError, naming the column when the row lacks a field the
+// template uses.
+func bodyError(row campaign.Row, key, part string, fields []string, err error) error {
+	for _, f := range fields {
+		if _, ok := row.Fields[f]; !ok {
+			return &campaign.RowError{Row: row.Num, Key: key, Column: f, Err: fmt.Errorf("render: %s: the row has no field %q", part, f)}
+		}
+	}
+	return &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %s: %w", part, err)}
+}

@@ -1,0 +1,229 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// Options configures New.
+type Options struct {
+	// CampaignID goes into every Message-ID (see Template.Render).
+	CampaignID string
+	// KeyColumn names the column that identifies a recipient. Empty means
+	// the lower-cased address of the first To recipient.
+	KeyColumn string
+	// TextPath is the text/template file for the text/plain part. Empty
+	// means the text part is derived from the rendered HTML.
+	TextPath string
+	// AttachDir is the folder Attach: and Embed: paths are relative to.
+	// Empty means the template's folder.
+	AttachDir string
+	// Now returns the time for the Date header; nil means time.Now.
+	Now func() time.Time
+}
+
+// Template is a parsed message template. It implements campaign.Renderer and
+// is safe for concurrent use.
+type Template struct {
+	path     string
+	textPath string
+	opts     Options
+	hash     string
+
+	headers  []*header
+	from, to *header
+
+	body     *htmltemplate.Template
+	bodySrc  string
+	bodyLine int // file line of the body's first line
+	text     *texttemplate.Template
+	textSrc  string
+
+	bodyFields, textFields []string // row fields the body and text use
+
+	attachDir string
+	root      *os.Root // nil when the template attaches nothing
+}
+
+var _ campaign.Renderer = (*Template)(nil)
+
+// New reads and parses the template file at templatePath (and opts.TextPath
+// if set). A file that cannot be read or does not parse, a malformed or
+// reserved header line, a missing From or To header, or a static address that
+// does not parse is returned as a *campaign.InputError naming the file and,
+// when it applies, the line.
+func New(templatePath string, opts Options) (*Template, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	src, err := os.ReadFile(templatePath)
+	if err != nil {
+		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
+	}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts}
+	h := sha256.New()
+	h.Write(src)
+
+	if err := t.parseFile(normalize(src)); err != nil {
+		return nil, err
+	}
+	if opts.TextPath != "" {
+		tsrc, err := os.ReadFile(opts.TextPath)
+		if err != nil {
+			return nil, &campaign.InputError{File: opts.TextPath, Err: fmt.Errorf("render: %w", err)}
+		}
+		h.Write(tsrc)
+		t.textSrc = normalize(tsrc)
+		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
+		if err != nil {
+			return nil, parseError(opts.TextPath, 0, err)
+		}
+		t.textFields = fieldsOf(t.text)
+	}
+	t.bodyFields = names(t.bodyRefs())
+	t.hash = hex.EncodeToString(h.Sum(nil))
+	if err := t.openAttachDir(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Hash returns the hex SHA-256 of the template file's bytes followed by the
+// text template file's bytes. The state file records it to notice a changed
+// template on resume.
+func (t *Template) Hash() string { return t.hash }
+
+// normalize drops a UTF-8 byte order mark and turns CRLF line ends into LF.
+func normalize(b []byte) string {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
+}
+
+// parseFile splits src into header lines and the body and parses each.
+func (t *Template) parseFile(src string) error {
+	lines := strings.Split(src, "\n")
+	var cur *header
+	end := -1
+	for i, l := range lines {
+		if strings.TrimLeft(l, " \t") == "" {
+			end = i
+			break
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			if cur == nil {
+				return t.inputErr(i+1, "render: a continuation line (starting with a space) before any header")
+			}
+			cur.src += " " + strings.TrimSpace(l)
+			continue
+		}
+		name, value, ok := strings.Cut(l, ":")
+		if !ok || !validName(name) {
+			return t.inputErr(i+1, "render: want a header line \"Name: value\" or a blank line before the body, got %q", l)
+		}
+		cur = &header{name: name, src: strings.TrimSpace(value), line: i + 1}
+		t.headers = append(t.headers, cur)
+	}
+	if end < 0 {
+		return t.inputErr(len(lines), "render: no blank line between the headers and the body")
+	}
+	for _, h := range t.headers {
+		if err := t.prepareHeader(h); err != nil {
+			return err
+		}
+	}
+	if t.from == nil {
+		return t.inputErr(1, "render: the template has no From header")
+	}
+	if t.to == nil {
+		return t.inputErr(1, "render: the template has no To header")
+	}
+
+	t.bodyLine = end + 2
+	t.bodySrc = strings.Join(lines[end+1:], "\n")
+	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
+	if err != nil {
+		return parseError(t.path, t.bodyLine-1, err)
+	}
+	// html/template escapes a template on its first execution. Run it once
+	// now so that an escaping problem is reported as a template error here.
+	var escErr *htmltemplate.Error
+	if err := body.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
+		line := escErr.Line
+		if line > 0 {
+			line += t.bodyLine - 1
+		}
+		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
+	}
+	t.body = body
+	return nil
+}
+
+// validName reports whether s is a header field name (RFC 5322 ftext).
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 33 || s[i] > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Template) inputErr(line int, format string, args ...any) error {
+	return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf(format, args...)}
+}
+
+// parseErrLine matches the location that text/template puts in a parse
+// error: "template: NAME:LINE: message". The parse package offers no other
+// way to get at the line.
+var parseErrLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:\d+:)? ?(.*)$`)
+
+// parseError turns a template parse error into an InputError for file, the
+// template's line 1 being file line offset+1.
+func parseError(file string, offset int, err error) error {
+	m := parseErrLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &campaign.InputError{File: file, Err: fmt.Errorf("render: %w", err)}
+	}
+	n, _ := strconv.Atoi(m[1])
+	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2])}
+}
+
+// openAttachDir opens the attachment folder if any header attaches a file.
+func (t *Template) openAttachDir() error {
+	needed := false
+	for _, h := range t.headers {
+		if h.kind == kindAttach || h.kind == kindEmbed {
+			needed = true
+		}
+	}
+	if !needed {
+		return nil
+	}
+	t.attachDir = t.opts.AttachDir
+	if t.attachDir == "" {
+		t.attachDir = filepath.Dir(t.path)
+	}
+	root, err := os.OpenRoot(t.attachDir)
+	if err != nil {
+		return &campaign.InputError{File: t.attachDir, Err: fmt.Errorf("render: attachment folder: %w", err)}
+	}
+	t.root = root
+	return nil
+}

@@ -1,0 +1,37 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/k3a/html2text"
+)
+
+// htmlToText derives the text/plain alternative from rendered HTML: tags
+// are dropped, entities decoded, <head>, <style> and <script> left out, and
+// each link is written as "label <https://...>" so that its target stays
+// visible. Lines are stripped of leading spaces and runs of blank lines
+// collapse into one.
+func htmlToText(html string) string {
+	s := html2text.HTML2TextWithOptions(html,
+		html2text.WithLinksInnerText(), html2text.WithUnixLineBreaks(), html2text.WithListSupport())
+	var b strings.Builder
+	b.Grow(len(s))
+	blank := 0
+	for line := range strings.Lines(s) {
+		line = strings.TrimRight(strings.TrimLeft(line, " \t"), " \t\n")
+		if line == "" {
+			blank++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+			if blank > 0 {
+				b.WriteString("\n")
+			}
+		}
+		blank = 0
+		b.WriteString(line)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
