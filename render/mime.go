@@ -52,7 +52,7 @@ func writeAlternative(b *bytes.Buffer, idhex string, text, html []byte, embedded
 		writeQP(b, "text/html; charset=utf-8", html)
 	} else {
 		rel := "=_rel_" + idhex
-		b.WriteString("Content-Type: multipart/related; type=\"text/html\"; boundary=\"" + rel + "\"\r\n\r\n--" + rel + "\r\n")
+		b.WriteString("Content-Type: multipart/related; type=\"text/html\";\r\n boundary=\"" + rel + "\"\r\n\r\n--" + rel + "\r\n")
 		writeQP(b, "text/html; charset=utf-8", html)
 		for _, f := range embedded {
 			b.WriteString("\r\n--" + rel + "\r\n")
@@ -66,7 +66,7 @@ func writeAlternative(b *bytes.Buffer, idhex string, text, html []byte, embedded
 // writeMultipartHeader writes the Content-Type header of a multipart
 // entity, the blank line and the first delimiter line.
 func writeMultipartHeader(b *bytes.Buffer, ctype, boundary string) {
-	b.WriteString("Content-Type: " + ctype + "; boundary=\"" + boundary + "\"\r\n\r\n--" + boundary + "\r\n")
+	b.WriteString("Content-Type: " + ctype + ";\r\n boundary=\"" + boundary + "\"\r\n\r\n--" + boundary + "\r\n")
 }
 
 // writeQP writes a text part's headers and data as quoted-printable. The

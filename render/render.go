@@ -112,8 +112,8 @@ func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
 	defer putScratch(s)
 	msg, err := t.render(row, s)
 	var re *campaign.RowError
-	if errors.As(err, &re) && re.Key == "" && t.opts.KeyColumn != "" {
-		re.Key = strings.TrimSpace(row.Fields[t.opts.KeyColumn])
+	if errors.As(err, &re) && re.Key == "" {
+		re.Key, _ = t.Key(row) // name the recipient in the error when possible
 	}
 	return msg, err
 }

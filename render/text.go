@@ -6,12 +6,17 @@ import (
 	"github.com/k3a/html2text"
 )
 
+// tableBreaks puts a line break before each table row and a space before
+// each cell, which html2text would otherwise run together.
+var tableBreaks = strings.NewReplacer("<tr", "<br><tr", "<TR", "<br><TR", "<td", " <td", "<TD", " <TD", "<th", " <th", "<TH", " <TH")
+
 // htmlToText derives the text/plain alternative from rendered HTML: tags
 // are dropped, entities decoded, <head>, <style> and <script> left out, and
 // each link is written as "label <https://...>" so that its target stays
 // visible. Lines are stripped of leading spaces and runs of blank lines
 // collapse into one.
 func htmlToText(html string) string {
+	html = tableBreaks.Replace(html)
 	s := html2text.HTML2TextWithOptions(html,
 		html2text.WithLinksInnerText(), html2text.WithUnixLineBreaks(), html2text.WithListSupport())
 	var b strings.Builder
