@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/render"
+	"github.com/urfave/cli/v2"
+)
+
+// openSource opens the recipients named by --data (with --sheet, --delimiter
+// and --encoding), reading the app's Reader (stdin) for "-". The caller must
+// Close the source. It returns a usage error (exit 2) when --data is missing
+// or --delimiter is not one character, and campaign.OpenSource's
+// *campaign.InputError (exit 3) when the data cannot be read.
+func openSource(c *cli.Context) (campaign.Source, error) {
+	if err := requireFlags(c, "data"); err != nil {
+		return nil, err
+	}
+	delim, err := parseDelimiter(c.String("delimiter"))
+	if err != nil {
+		return nil, err
+	}
+	return campaign.OpenSource(c.String("data"), campaign.SourceOptions{
+		Sheet:     c.String("sheet"),
+		Delimiter: delim,
+		Encoding:  c.String("encoding"),
+		Stdin:     c.App.Reader,
+	})
+}
+
+// openTemplate parses the message template named by --template, with
+// --text, --key and --attach-dir (default: the template's folder), for the
+// campaign campaignID (which goes into every Message-ID; "" is allowed when
+// the template is only parsed to be hashed or checked). It returns a usage
+// error (exit 2) when --template is missing, and render.New's
+// *campaign.InputError (exit 3, with file:line) when a template does not
+// parse. Call Check with the source's columns before rendering any row.
+func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
+	if err := requireFlags(c, "template"); err != nil {
+		return nil, err
+	}
+	path := c.String("template")
+	attachDir := c.String("attach-dir")
+	if attachDir == "" {
+		attachDir = filepath.Dir(path)
+	}
+	return render.New(path, render.Options{
+		CampaignID: campaignID,
+		KeyColumn:  c.String("key"),
+		TextPath:   c.String("text"),
+		AttachDir:  attachDir,
+		Now:        time.Now,
+	})
+}
+
+// parseDelimiter turns the --delimiter value into a rune: 0 for "" (the
+// source picks one from the file's extension), a tab for `\t` or "tab", else
+// the value's single character.
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case `\t`, "tab", "TAB":
+		return '\t', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size != len(s) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
+		return 0, usageError(fmt.Sprintf("--delimiter must be one character (or \\t for tab), not %q", s))
+	}
+	return r, nil
+}
+
+// openInputs opens the data (openSource) and the template (openTemplate)
+// and checks that the data has every column the template needs, so that
+// nothing is rendered from a template that cannot work. On success the
+// caller must Close the source; on error there is nothing to close. Errors
+// are those of openSource, openTemplate and Template.Check (a missing column
+// is a *campaign.InputError: exit 3).
+func openInputs(c *cli.Context, campaignID string) (campaign.Source, *render.Template, error) {
+	if err := requireFlags(c, "data", "template"); err != nil {
+		return nil, nil, err
+	}
+	src, err := openSource(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := openTemplate(c, campaignID)
+	if err == nil {
+		err = tmpl.Check(src.Columns())
+	}
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	return src, tmpl, nil
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"strings"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/urfave/cli/v2"
+)
+
+// validateCommand is `mailrun validate`: render every row, send nothing,
+// report every problem.
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "validate",
+		Usage: "render every row and report the problems; sends and writes nothing",
+		UsageText: `mailrun validate --data FILE --template FILE [options]
+
+Example:
+  mailrun validate --data examples/newsletter/recipients.csv --template examples/newsletter/template.html --text examples/newsletter/text.txt`,
+		Description: `Checks the template against the data's columns first (a column the template
+needs is missing: exit 3 before any row), then renders every row and prints
+each problem as "row N (key): reason" on stdout, followed by a summary. A
+recipient key seen again is reported as "duplicate of row M": send would send
+it once. Exits 0 when every row is fine, 3 when any problem was found.`,
+		Flags:  commonFlags(),
+		Action: runValidate,
+	}
+}
+
+// validation is what validate counts over a run.
+type validation struct {
+	rows, messages, problems, duplicates int
+	attachments                          int
+	attachBytes                          int64
+	// keys maps the 64-bit FNV-1a hash of each recipient key to the first
+	// row that had it; recipients holds the hashes of the envelope
+	// addresses. Hashes keep the memory per row small; two different keys
+	// share a hash with a probability near 2^-64 per pair.
+	keys       map[uint64]int
+	recipients map[uint64]struct{}
+}
+
+// runValidate is the Action of validate.
+func runValidate(c *cli.Context) error {
+	log := newLogger(c)
+	src, tmpl, err := openInputs(c, "validate")
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	log.Debug("validating", "data", c.String("data"), "template", c.String("template"), "columns", len(src.Columns()))
+
+	out := c.App.Writer
+	v := validation{keys: map[uint64]int{}, recipients: map[uint64]struct{}{}}
+	for {
+		row, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *campaign.RowError
+		if errors.As(err, &re) {
+			v.rows++
+			v.problem(out, re)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v.rows++
+		v.check(out, tmpl, row)
+	}
+	if err := src.Close(); err != nil {
+		return err
+	}
+	v.summary(out)
+	if v.problems > 0 {
+		return &exitError{code: exitInput, err: fmt.Errorf("validate: %s found in %s", plural(v.problems, "problem"), plural(v.rows, "row"))}
+	}
+	return nil
+}
+
+// renderer is the part of *render.Template that validate and preview use.
+type renderer interface {
+	Key(campaign.Row) (string, error)
+	Render(campaign.Row) (*campaign.Message, error)
+}
+
+// check renders row, reporting a failure or a duplicate key on out.
+func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
+	key, err := tmpl.Key(row)
+	if err != nil {
+		v.problem(out, rowError(row.Num, "", err))
+		return
+	}
+	h := hash64(key)
+	if first, ok := v.keys[h]; ok {
+		v.duplicates++
+		v.problem(out, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("duplicate of row %d", first)})
+		return
+	}
+	v.keys[h] = row.Num
+	msg, err := tmpl.Render(row)
+	if err != nil {
+		v.problem(out, rowError(row.Num, key, err))
+		return
+	}
+	v.messages++
+	for _, addr := range msg.Envelope.To {
+		v.recipients[hash64(strings.ToLower(addr))] = struct{}{}
+	}
+	for _, a := range msg.Attachments {
+		v.attachments++
+		v.attachBytes += a.Size
+	}
+}
+
+// problem prints err, a *campaign.RowError, as one "row N (key): reason"
+// line.
+func (v *validation) problem(out io.Writer, err *campaign.RowError) {
+	v.problems++
+	fmt.Fprintln(out, oneLine(err.Error()))
+}
+
+// summary prints the counts of the run.
+func (v *validation) summary(out io.Writer) {
+	fmt.Fprintf(out, "\n%s, %s, %s, %s, %s (%s); %s\n",
+		plural(v.rows, "row"),
+		plural(v.messages, "message"),
+		plural(len(v.recipients), "distinct recipient"),
+		plural(v.duplicates, "duplicate key"),
+		plural(v.attachments, "attachment"),
+		humanBytes(v.attachBytes),
+		plural(v.problems, "problem"))
+}
+
+// rowError returns err as a *campaign.RowError of row num, filling in the
+// key when err lacks it.
+func rowError(num int, key string, err error) *campaign.RowError {
+	var re *campaign.RowError
+	if errors.As(err, &re) {
+		if re.Key == "" && key != "" {
+			cp := *re
+			cp.Key = key
+			return &cp
+		}
+		return re
+	}
+	return &campaign.RowError{Row: num, Key: key, Err: err}
+}
+
+// hash64 returns the 64-bit FNV-1a hash of s.
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// oneLine replaces the line breaks of s, so that one problem is one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// plural returns "1 row", "2 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// humanBytes formats n bytes in binary units: "512 B", "1.5 KiB", "3.2 MiB".
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

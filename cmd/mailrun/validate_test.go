@@ -1,0 +1,137 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the module's root, where examples/ lives.
+const repoRoot = "../.."
+
+// example returns the path of a file of the bundled examples.
+func example(name string) string { return filepath.Join(repoRoot, "examples", name) }
+
+// newsletterArgs are the flags that select the newsletter example.
+func newsletterArgs() []string {
+	return []string{
+		"--data", example("newsletter/recipients.csv"),
+		"--template", example("newsletter/template.html"),
+		"--text", example("newsletter/text.txt"),
+	}
+}
+
+func TestValidateExamplesClean(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"newsletter", newsletterArgs(), []string{"9 rows, 9 messages, 9 distinct recipients, 0 duplicate keys, 0 attachments (0 B); 0 problems"}},
+		{"invoices", []string{"--data", example("invoices/recipients.xlsx"), "--template", example("invoices/template.html")},
+			[]string{" rows, ", " attachments (", "0 duplicate keys", "; 0 problems"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mailrun(t, "", append([]string{"validate"}, tt.args...)...)
+			wantCode(t, r, 0)
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			if strings.Contains(r.stdout, "row ") || r.stderr != "" {
+				t.Errorf("a clean example reported problems:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestValidateInvoicesCountsAttachments(t *testing.T) {
+	r := mailrun(t, "", "validate", "--data", example("invoices/recipients.xlsx"), "--template", example("invoices/template.html"))
+	wantCode(t, r, 0)
+	pdfs, err := filepath.Glob(example("invoices/*.pdf"))
+	if err != nil || len(pdfs) == 0 {
+		t.Fatalf("no PDFs in examples/invoices: %v", err)
+	}
+	if want := plural(len(pdfs), "attachment") + " ("; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout lacks %q (one PDF per row):\n%s", want, r.stdout)
+	}
+}
+
+func TestValidateReportsEveryBadRow(t *testing.T) {
+	r := mailrun(t, "", "validate", "--data", "testdata/broken.csv", "--template", example("newsletter/template.html"))
+	wantCode(t, r, 3)
+	wantOneError(t, r, "validate: 4 problems found in 6 rows")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	want := []string{
+		"row 2: ", // not an address
+		"row 3 (ok@example.com): duplicate of row 1", // keys are lower-cased To addresses
+		"row 4: ",                 // more cells than columns
+		`row 5: column "email": `, // a line break in To
+	}
+	if len(lines) != len(want)+2 {
+		t.Fatalf("stdout has %d lines, want %d problems, a blank line and a summary:\n%s", len(lines), len(want), r.stdout)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want it to start with %q", i+1, lines[i], w)
+		}
+	}
+	if got, w := lines[len(lines)-1], "6 rows, 2 messages, 2 distinct recipients, 1 duplicate key, 0 attachments (0 B); 4 problems"; got != w {
+		t.Errorf("summary = %q, want %q", got, w)
+	}
+	if strings.Contains(r.stdout, "victim@example.com\n") || strings.Contains(r.stdout, "\nBcc:") {
+		t.Errorf("a problem line was split by the line break of its data:\n%s", r.stdout)
+	}
+}
+
+func TestValidateMissingColumnFailsBeforeAnyRow(t *testing.T) {
+	// The data lacks the name column, which every row would fail on.
+	r := mailrun(t, "email,id\na@example.com,1\nb@example.com,2\n", "validate", "--data", "-", "--template", example("newsletter/template.html"))
+	wantCode(t, r, 3)
+	wantOneError(t, r, "template.html:", `"name"`)
+	if r.stdout != "" {
+		t.Errorf("rows were rendered before the template was checked:\n%s", r.stdout)
+	}
+}
+
+func TestValidateReadsStdin(t *testing.T) {
+	data, err := os.ReadFile(example("newsletter/recipients.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"validate"}, newsletterArgs()...)
+	args[2] = "-" // --data -
+	r := mailrun(t, string(data), args...)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "9 rows, 9 messages") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+}
+
+func TestValidateUnreadableData(t *testing.T) {
+	r := mailrun(t, "", "validate", "--data", filepath.Join(t.TempDir(), "missing.csv"), "--template", example("newsletter/template.html"))
+	wantCode(t, r, 3)
+	wantOneError(t, r, "missing.csv")
+}
+
+func TestHumanBytes(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"},
+		{1023, "1023 B"},
+		{1024, "1.0 KiB"},
+		{1536, "1.5 KiB"},
+		{5 << 20, "5.0 MiB"},
+		{3 << 30, "3.0 GiB"},
+	}
+	for _, tt := range tests {
+		if got := humanBytes(tt.n); got != tt.want {
+			t.Errorf("humanBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
