@@ -47,7 +47,9 @@
 // a field written just before "<" (as in {{.name}} <{{.email}}>) is a display
 // name and is quoted, so "Doe, John" stays one name, and a field written
 // between "<" and ">" must be a single bare address. A field used alone (Cc:
-// {{.managers}}) may hold a comma-separated list. Bcc addresses are envelope
+// {{.managers}}) may hold a comma-separated list. An address header whose
+// fields are all empty and that does not parse then (as "<>") is left out
+// like an empty one. Bcc addresses are envelope
 // recipients but never appear in the message.
 //
 // mailrun adds Date (Options.Now, RFC 5322 format), MIME-Version and a

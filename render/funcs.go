@@ -77,9 +77,13 @@ func (e *addrSpecError) Error() string {
 }
 
 // checkAddrSpec returns s trimmed, or an *addrSpecError if s holds anything
-// that would end the address or start another one.
+// that would end the address or start another one. Control characters are
+// left for checkValue to report.
 func checkAddrSpec(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if badChar(s) >= 0 {
+		return s, nil // checkValue reports it as a line break or control character
+	}
 	if strings.ContainsAny(s, "<>,;:\"()\\ \t") {
 		return "", &addrSpecError{s}
 	}

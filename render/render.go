@@ -84,10 +84,25 @@ func (t *Template) addresses(h *header, row campaign.Row, scratch *bytes.Buffer)
 		return nil, h.rowErr(row, badValue, "%v", stripName(h, err))
 	}
 	addrs, err := parseAddrs(h.name, v)
+	if err != nil && h.allEmpty(row) {
+		return nil, nil // "{{.name}} <{{.email}}>" with both empty: no header
+	}
 	if err != nil {
 		return nil, &campaign.RowError{Row: row.Num, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
 	}
 	return addrs, nil
+}
+
+// allEmpty reports whether every field h uses is empty (or blank) in row.
+// An address header that does not parse, such as "{{.name}} <{{.email}}>"
+// rendered as "<>", is then left out instead of failing the row.
+func (h *header) allEmpty(row campaign.Row) bool {
+	for _, f := range h.fields {
+		if strings.TrimSpace(row.Fields[f]) != "" {
+			return false
+		}
+	}
+	return len(h.fields) > 0
 }
 
 // badValue reports whether a field value would fail checkValue.
