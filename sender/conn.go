@@ -1,0 +1,255 @@
+package sender
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// conn is one long-lived SMTP connection, used by one Send at a time.
+type conn struct {
+	c       *smtp.Client
+	timeout time.Duration
+
+	pipelining bool // the server advertised PIPELINING (RFC 2920)
+	eightBit   bool // 8BITMIME
+	utf8       bool // SMTPUTF8
+	size       bool // SIZE
+
+	sent     int       // messages sent on this connection
+	lastUsed time.Time // end of the last transaction
+}
+
+func newConn(c *smtp.Client, timeout time.Duration) *conn {
+	cn := &conn{c: c, timeout: timeout, lastUsed: time.Now()}
+	cn.pipelining, _ = c.Extension("PIPELINING")
+	cn.eightBit, _ = c.Extension("8BITMIME")
+	cn.utf8, _ = c.Extension("SMTPUTF8")
+	cn.size, _ = c.Extension("SIZE")
+	return cn
+}
+
+// send makes one transaction for msg. It returns the server's final reply,
+// or the classified failure and whether the connection is still usable.
+//
+// With PIPELINING, MAIL, every RCPT and DATA go in one write and their
+// replies are read in order; otherwise each command waits for its reply. If
+// the server refuses MAIL, any RCPT or DATA, the transaction is abandoned:
+// with RSET, or by dropping the connection when the server already said 354
+// (sending the final dot would deliver to the accepted recipients only).
+func (cn *conn) send(msg *campaign.Message) (reply string, derr *campaign.DeliveryError, usable bool) {
+	defer func() { cn.lastUsed = time.Now() }()
+	text := cn.c.Text
+	env := msg.Envelope
+
+	// read reads one reply: a refusal is returned as a DeliveryError, a
+	// broken connection as an error.
+	read := func(code int, rcpt string) (*campaign.DeliveryError, error) {
+		_, _, err := text.ReadResponse(code)
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			return replyError(te, rcpt), nil
+		}
+		return nil, err
+	}
+	// step sends what the writer holds and renews the deadline.
+	step := func() error {
+		if err := cn.c.UpdateDeadline(cn.timeout); err != nil {
+			return err
+		}
+		return text.W.Flush()
+	}
+
+	var mailErr, dataErr *campaign.DeliveryError
+	var rcptErrs []*campaign.DeliveryError
+	var err error
+	inData := false // the server said 354 and waits for the data
+	cn.writeMail(text.W, msg)
+	if cn.pipelining {
+		for _, rcpt := range env.To {
+			writeCmd(text.W, "RCPT TO:<", rcpt, ">")
+		}
+		writeCmd(text.W, "DATA")
+		err = step()
+		if err == nil {
+			mailErr, err = read(250, "")
+		}
+		for i := 0; err == nil && i < len(env.To); i++ {
+			var e *campaign.DeliveryError
+			if e, err = read(25, env.To[i]); e != nil {
+				rcptErrs = append(rcptErrs, e)
+			}
+		}
+		if err == nil {
+			dataErr, err = read(354, "")
+			inData = err == nil && dataErr == nil
+		}
+	} else {
+		if err = step(); err == nil {
+			mailErr, err = read(250, "")
+		}
+		for i := 0; err == nil && mailErr == nil && i < len(env.To); i++ {
+			writeCmd(text.W, "RCPT TO:<", env.To[i], ">")
+			var e *campaign.DeliveryError
+			if err = step(); err == nil {
+				if e, err = read(25, env.To[i]); e != nil {
+					rcptErrs = append(rcptErrs, e)
+				}
+			}
+		}
+		if err == nil && mailErr == nil && len(rcptErrs) == 0 {
+			writeCmd(text.W, "DATA")
+			if err = step(); err == nil {
+				dataErr, err = read(354, "")
+				inData = err == nil && dataErr == nil
+			}
+		}
+	}
+	if err != nil {
+		return "", connError(err, false), false
+	}
+	// After a refused MAIL, the server refuses the RCPTs and DATA that
+	// follow in the pipeline: MAIL's reply is the reason; likewise RCPT's.
+	var fail *campaign.DeliveryError
+	switch {
+	case mailErr != nil:
+		fail = mailErr
+	case len(rcptErrs) > 0:
+		fail = refusal(rcptErrs)
+	case dataErr != nil:
+		fail = dataErr
+	}
+	if fail != nil {
+		if inData {
+			// Some recipients were accepted and the server waits for the
+			// data: only dropping the connection abandons the transaction.
+			return "", fail, false
+		}
+		return "", fail, fail.Code != 421 && cn.reset()
+	}
+
+	// The data, dot-stuffed, and the final dot.
+	if err := cn.c.UpdateDeadline(cn.timeout); err != nil {
+		return "", connError(err, false), false
+	}
+	writeDotStuffed(text.W, msg.Data)
+	if err := text.W.Flush(); err != nil {
+		return "", connError(err, false), false
+	}
+	code, resp, err := text.ReadResponse(250)
+	var te *textproto.Error
+	switch {
+	case errors.As(err, &te):
+		de := replyError(te, "")
+		return "", de, te.Code != 421 && cn.reset()
+	case err != nil:
+		return "", connError(err, true), false
+	}
+	return strconv.Itoa(code) + " " + strings.ReplaceAll(resp, "\n", " "), nil, true
+}
+
+// refusal builds the error of an abandoned transaction from its refusals:
+// the most severe one, naming the other refused recipients in its text.
+func refusal(refused []*campaign.DeliveryError) *campaign.DeliveryError {
+	worst := mostSevere(refused)
+	var others []string
+	for _, e := range refused {
+		if e != worst && e.Recipient != "" {
+			others = append(others, "<"+e.Recipient+"> "+strconv.Itoa(e.Code))
+		}
+	}
+	if len(others) > 0 {
+		worst.Text += " (also refused: " + strings.Join(others, ", ") + ")"
+	}
+	return worst
+}
+
+// reset sends RSET after a failed transaction and reports whether the
+// connection is still usable.
+func (cn *conn) reset() bool {
+	if cn.c.UpdateDeadline(cn.timeout) != nil {
+		return false
+	}
+	text := cn.c.Text
+	writeCmd(text.W, "RSET")
+	if text.W.Flush() != nil {
+		return false
+	}
+	_, _, err := text.ReadResponse(250)
+	return err == nil
+}
+
+// writeMail writes the MAIL command with the parameters the server supports.
+func (cn *conn) writeMail(w *bufio.Writer, msg *campaign.Message) {
+	w.WriteString("MAIL FROM:<")
+	w.WriteString(msg.Envelope.From)
+	w.WriteString(">")
+	if cn.eightBit {
+		w.WriteString(" BODY=8BITMIME")
+	}
+	if cn.utf8 && !isASCII(msg.Envelope.From, msg.Envelope.To) {
+		w.WriteString(" SMTPUTF8")
+	}
+	if cn.size {
+		w.WriteString(" SIZE=")
+		w.WriteString(strconv.Itoa(len(msg.Data)))
+	}
+	w.WriteString("\r\n")
+}
+
+// quit ends the connection politely, then closes it.
+func (cn *conn) quit() {
+	if cn.c.UpdateDeadline(min(cn.timeout, 5*time.Second)) == nil {
+		_ = cn.c.Quit()
+	}
+	_ = cn.c.Close()
+}
+
+func writeCmd(w *bufio.Writer, parts ...string) {
+	for _, p := range parts {
+		w.WriteString(p)
+	}
+	w.WriteString("\r\n")
+}
+
+// writeDotStuffed writes data as DATA content: a line that starts with "."
+// gets another "." (RFC 5321 4.5.2), the data ends with CRLF, then ".\r\n".
+func writeDotStuffed(w *bufio.Writer, data []byte) {
+	lineStart := true
+	for len(data) > 0 {
+		if lineStart && data[0] == '.' {
+			w.WriteByte('.')
+		}
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			w.Write(data)
+			lineStart = false
+			break
+		}
+		w.Write(data[:i+1])
+		data = data[i+1:]
+		lineStart = true
+	}
+	if !lineStart {
+		w.WriteString("\r\n")
+	}
+	w.WriteString(".\r\n")
+}
+
+func isASCII(from string, to []string) bool {
+	for _, s := range append([]string{from}, to...) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
+}

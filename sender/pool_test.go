@@ -1,0 +1,280 @@
+package sender_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender"
+	"github.com/mailrun/mailrun/sender/smtptest"
+	"golang.org/x/time/rate"
+)
+
+// newPool starts a Pool against srv with one worker, changed by mod.
+func newPool(t *testing.T, srv *smtptest.Server, mod func(*sender.Config)) *sender.Pool {
+	t.Helper()
+	cfg := sender.Config{URL: srv.URL(), Workers: 1, Timeout: 5 * time.Second, RootCAs: srv.RootCAs()}
+	if mod != nil {
+		mod(&cfg)
+	}
+	p, err := sender.NewPool(cfg)
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+const testData = "From: news@example.com\r\nTo: a@example.com\r\nSubject: hi\r\n\r\n.a line with a leading dot\r\n..two\r\nbye\r\n"
+
+func message(row int, to ...string) *campaign.Message {
+	if len(to) == 0 {
+		to = []string{"a@example.com"}
+	}
+	return &campaign.Message{Row: row, Key: to[0], Envelope: campaign.Envelope{From: "news@example.com", To: to},
+		Data: []byte(testData)}
+}
+
+// deliveryError returns err as a *campaign.DeliveryError or fails the test.
+func deliveryError(t *testing.T, err error) *campaign.DeliveryError {
+	t.Helper()
+	var de *campaign.DeliveryError
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v (%T), want a *campaign.DeliveryError", err, err)
+	}
+	return de
+}
+
+func TestDeliveredWithQueueID(t *testing.T) {
+	for _, pipelining := range []bool{true, false} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			var opts []smtptest.Option
+			if !pipelining {
+				opts = append(opts, smtptest.NoPipelining())
+			}
+			srv := smtptest.Start(t, opts...)
+			p := newPool(t, srv, nil)
+			reply, err := p.Send(context.Background(), message(1))
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 1 {
+				t.Fatalf("server got %d messages, want 1", len(msgs))
+			}
+			m := msgs[0]
+			if want := "250 2.0.0 Ok: queued as " + m.QueueID; reply != want {
+				t.Errorf("reply %q, want %q", reply, want)
+			}
+			if string(m.Data) != testData {
+				t.Errorf("server got data %q, want %q", m.Data, testData)
+			}
+			// With PIPELINING, MAIL, RCPT and DATA arrive in one write.
+			if pipelining && m.Reads != 1 || !pipelining && m.Reads < 3 {
+				t.Errorf("server needed %d reads for MAIL..DATA (pipelining %v)", m.Reads, pipelining)
+			}
+		})
+	}
+}
+
+func TestEnvelopeReachesRcpt(t *testing.T) {
+	srv := smtptest.Start(t)
+	p := newPool(t, srv, nil)
+	to := []string{"to@example.com", "cc@example.com", "bcc@example.com"}
+	if _, err := p.Send(context.Background(), message(1, to...)); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages()[0].To; strings.Join(got, " ") != strings.Join(to, " ") {
+		t.Errorf("RCPT TO %q, want %q", got, to)
+	}
+}
+
+func TestConnectionReuse(t *testing.T) {
+	tests := []struct {
+		maxPerConn, send, wantConns int
+	}{
+		{0, 10, 1},
+		{3, 10, 4},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("max-per-conn=%d", tt.maxPerConn), func(t *testing.T) {
+			srv := smtptest.Start(t)
+			p := newPool(t, srv, func(c *sender.Config) { c.MaxPerConn = tt.maxPerConn })
+			for i := range tt.send {
+				if _, err := p.Send(context.Background(), message(i+1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := srv.Connections(); got != tt.wantConns {
+				t.Errorf("%d connections, want %d (per connection: %v)", got, tt.wantConns, srv.PerConn())
+			}
+			if len(srv.Messages()) != tt.send || p.Stats().Dials != int64(tt.wantConns) {
+				t.Errorf("%d messages, %d dials", len(srv.Messages()), p.Stats().Dials)
+			}
+		})
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []smtptest.Option
+		to        []string
+		class     campaign.Class
+		code      int
+		enhanced  string
+		recipient string
+	}{
+		{"451 on data", []smtptest.Option{smtptest.FailData(451, 1)}, nil, campaign.Temporary, 451, "4.3.0", ""},
+		{"450 on rcpt", []smtptest.Option{smtptest.FailRcpt(450, 1)}, nil, campaign.Temporary, 450, "4.2.1", "a@example.com"},
+		{"550 for one of two", []smtptest.Option{smtptest.FailRcpt(550, 1, "b@example.com")},
+			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
+		{"550 for one of two, strict", []smtptest.Option{smtptest.FailRcpt(550, 1, "b@example.com"), smtptest.NoPipelining()},
+			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
+		{"450 and 550", []smtptest.Option{smtptest.FailRcpt(450, 1, "a@example.com"), smtptest.FailRcpt(550, 1, "b@example.com")},
+			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
+		{"554 on data", []smtptest.Option{smtptest.FailData(554, 1)}, nil, campaign.Permanent, 554, "5.7.1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t, tt.opts...)
+			p := newPool(t, srv, nil)
+			_, err := p.Send(context.Background(), message(1, tt.to...))
+			de := deliveryError(t, err)
+			if de.Class != tt.class || de.Code != tt.code || de.Enhanced != tt.enhanced || de.Recipient != tt.recipient || de.Ambiguous {
+				t.Errorf("got %s %d %q for %q (ambiguous %v), want %s %d %q for %q",
+					de.Class, de.Code, de.Enhanced, de.Recipient, de.Ambiguous, tt.class, tt.code, tt.enhanced, tt.recipient)
+			}
+			if n := len(srv.Messages()); n != 0 {
+				t.Errorf("server accepted %d messages after a refusal", n)
+			}
+			// The faults were for one attempt only: the next one goes through.
+			if _, err := p.Send(context.Background(), message(2, tt.to...)); err != nil {
+				t.Fatalf("second Send: %v", err)
+			}
+		})
+	}
+}
+
+func TestCutMidDataIsAmbiguous(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.CutData(1))
+	p := newPool(t, srv, nil)
+	_, err := p.Send(context.Background(), message(1))
+	if de := deliveryError(t, err); de.Class != campaign.Temporary || !de.Ambiguous || de.Code != 0 {
+		t.Fatalf("got %v, want temporary, ambiguous, no code", de)
+	}
+	if _, err := p.Send(context.Background(), message(2)); err != nil {
+		t.Fatalf("Send after the cut: %v", err)
+	}
+	if srv.Connections() != 2 || len(srv.Messages()) != 1 {
+		t.Errorf("%d connections, %d messages; want 2 and 1", srv.Connections(), len(srv.Messages()))
+	}
+}
+
+func TestSlowRepliesTimeOut(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Delay(3*time.Second))
+	p := newPool(t, srv, func(c *sender.Config) { c.Timeout = 200 * time.Millisecond })
+	_, err := p.Send(context.Background(), message(1))
+	if de := deliveryError(t, err); de.Class != campaign.Temporary || de.Code != 0 {
+		t.Fatalf("got %v, want a temporary failure without a code", de)
+	}
+}
+
+func TestTooManyConnections(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.MaxConns(2))
+	const configured = rate.Limit(1000)
+	p := newPool(t, srv, func(c *sender.Config) { c.Workers, c.Rate = 4, configured })
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	saw421 := 0
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 5 {
+				// Retry temporary failures, as the runner does.
+				for attempt := 0; ; attempt++ {
+					_, err := p.Send(context.Background(), message(w*5+i+1))
+					if err == nil {
+						break
+					}
+					de := deliveryError(t, err)
+					if de.Class != campaign.Temporary || de.Code != 421 || attempt > 50 {
+						t.Errorf("Send: %v", err)
+						return
+					}
+					mu.Lock()
+					saw421++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(srv.Messages()); n != 20 {
+		t.Errorf("server got %d messages, want 20", n)
+	}
+	if saw421 == 0 || srv.Rejected() == 0 {
+		t.Fatalf("no 421 seen (rejected %d): the test did not exercise the limit", srv.Rejected())
+	}
+	if srv.PeakConnections() > 2 {
+		t.Errorf("peak %d connections", srv.PeakConnections())
+	}
+	if r := p.Stats().Rate; r >= configured {
+		t.Errorf("rate %v after 421 replies, want it lowered from %v", r, configured)
+	}
+}
+
+func TestRateWindow(t *testing.T) {
+	const r, burst, n = 20, 5, 60
+	srv := smtptest.Start(t)
+	p := newPool(t, srv, func(c *sender.Config) { c.Workers, c.Rate, c.Burst = 4, r, burst })
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < n; i += 4 {
+				if _, err := p.Send(context.Background(), message(i+1)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	msgs := srv.Messages()
+	if len(msgs) != n {
+		t.Fatalf("server got %d messages, want %d", len(msgs), n)
+	}
+	for i, m := range msgs {
+		inWindow := 0
+		for _, o := range msgs[i:] {
+			if o.Time.Sub(m.Time) < time.Second {
+				inWindow++
+			}
+		}
+		if inWindow > r+burst {
+			t.Fatalf("%d messages in the second after message %d, want at most %d", inWindow, i, r+burst)
+		}
+	}
+}
+
+func TestSendHonoursContextAndClose(t *testing.T) {
+	srv := smtptest.Start(t)
+	p := newPool(t, srv, func(c *sender.Config) { c.Rate = rate.Every(time.Hour) })
+	if _, err := p.Send(context.Background(), message(1)); err != nil {
+		t.Fatal(err) // the first token is free
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Send(ctx, message(2)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Send with a cancelled context: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Send(context.Background(), message(3)); !errors.Is(err, sender.ErrClosed) {
+		t.Errorf("Send after Close: %v, want ErrClosed", err)
+	}
+}

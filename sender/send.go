@@ -1,0 +1,196 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// Send makes one delivery attempt of msg: it waits for a free connection
+// slot and for the shared rate limit, takes an idle connection or dials one,
+// and sends msg to every envelope recipient. It returns the server's final
+// reply ("250 2.0.0 Ok: queued as ...").
+//
+// Failures are *campaign.DeliveryError: Temporary for 4xx replies, timeouts
+// and lost connections (Ambiguous when the connection was lost after the
+// final dot), Permanent for 5xx replies, Fatal for failed AUTH or TLS and
+// servers that are not SMTP. When the server refuses a recipient, nothing is
+// sent and the error's Recipient names it. If ctx ends while Send waits for
+// a slot, the rate limit or a connection, Send returns ctx.Err(); a
+// transaction already started is finished. After Close, Send returns an
+// error wrapping ErrClosed.
+func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) {
+	if err := checkEnvelope(msg.Envelope); err != nil {
+		return "", err
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-p.ctx.Done():
+		return "", closedError()
+	}
+	defer func() { <-p.slots }()
+
+	// The rate wait also ends when the pool closes.
+	wctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(p.ctx, cancel)
+	err := p.thr.Wait(wctx)
+	stop()
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case p.ctx.Err() != nil:
+		return "", closedError()
+	case err != nil:
+		return "", err
+	}
+
+	cn := p.take()
+	if cn == nil {
+		if cn, err = p.dial(ctx); err != nil {
+			return "", err
+		}
+	}
+	reply, derr, usable := cn.send(msg)
+	cn.sent++
+	switch {
+	case !usable:
+		p.drop(cn)
+	case cn.sent >= p.cfg.MaxPerConn:
+		p.retire(cn)
+	default:
+		p.put(cn)
+	}
+	if derr != nil {
+		if isSlowDown(derr.Code) {
+			p.thr.slowDown(derr.Code)
+		}
+		return "", derr
+	}
+	return reply, nil
+}
+
+// Close stops the pool: Sends waiting for a slot or the rate limit return
+// ErrClosed, Sends in the middle of a transaction finish (each step is
+// bounded by Timeout), then every connection is ended with QUIT. Close
+// always returns nil; it is safe to call more than once.
+func (p *Pool) Close() error {
+	p.cancel()
+	for range cap(p.slots) {
+		p.slots <- struct{}{}
+	}
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, cn := range idle {
+		p.retire(cn)
+	}
+	p.bg.Wait()
+	for range cap(p.slots) {
+		<-p.slots
+	}
+	return nil
+}
+
+// dial opens a new connection. A 421 greeting slows the rate down.
+func (p *Pool) dial(ctx context.Context) (*conn, error) {
+	c, err := p.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		err = p.redact(dialError(err))
+		var de *campaign.DeliveryError
+		if errors.As(err, &de) && isSlowDown(de.Code) {
+			p.thr.slowDown(de.Code)
+		}
+		p.log.Debug("smtp connect failed", "server", p.ep.String(), "err", err)
+		return nil, err
+	}
+	p.open.Add(1)
+	p.dials.Add(1)
+	p.log.Debug("smtp connected", "server", p.ep.String())
+	return newConn(c, p.cfg.Timeout), nil
+}
+
+// take returns the most recently used idle connection, or nil. Connections
+// idle longer than IdleTimeout are retired on the way.
+func (p *Pool) take() *conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.idle) > 0 {
+		cn := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if time.Since(cn.lastUsed) <= p.cfg.IdleTimeout {
+			return cn
+		}
+		p.bg.Go(func() { p.retire(cn) })
+	}
+	return nil
+}
+
+func (p *Pool) put(cn *conn) {
+	p.mu.Lock()
+	p.idle = append(p.idle, cn)
+	p.mu.Unlock()
+}
+
+// retire ends a connection with QUIT.
+func (p *Pool) retire(cn *conn) {
+	cn.quit()
+	p.open.Add(-1)
+}
+
+// drop closes a connection that is broken or in an unknown state.
+func (p *Pool) drop(cn *conn) {
+	_ = cn.c.Close()
+	p.open.Add(-1)
+}
+
+// redact removes the password from err's text, should a server or library
+// ever echo it.
+func (p *Pool) redact(err error) error {
+	pw := p.cfg.Password
+	var de *campaign.DeliveryError
+	if pw == "" || !errors.As(err, &de) || !strings.Contains(de.Error()+errText(de.Err), pw) {
+		return err
+	}
+	de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
+	de.Err = errors.New(strings.ReplaceAll(errText(de.Err), pw, "[redacted]"))
+	return de
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func closedError() error {
+	return &campaign.DeliveryError{Class: campaign.Temporary, Text: ErrClosed.Error(), Err: ErrClosed}
+}
+
+// checkEnvelope refuses addresses that would break or inject SMTP commands.
+func checkEnvelope(env campaign.Envelope) error {
+	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<>") }
+	if len(env.To) == 0 {
+		return &campaign.DeliveryError{Class: campaign.Permanent, Text: "sender: the message has no envelope recipient"}
+	}
+	if bad(env.From) {
+		return &campaign.DeliveryError{Class: campaign.Permanent, Text: "sender: invalid envelope sender"}
+	}
+	for _, a := range env.To {
+		if a == "" || bad(a) {
+			return &campaign.DeliveryError{Class: campaign.Permanent, Text: fmt.Sprintf("sender: invalid envelope recipient %q", a)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package sender
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Slow-down tuning. A "slow down" reply (421, 451, 454) halves the rate,
+// at most once per slowDownEvery, never below a tenth of the rate it came
+// from (and never below minRate). Without a slow-down for recoverEvery, the
+// rate grows by a tenth, up to its ceiling.
+const (
+	slowDownEvery = time.Second
+	recoverEvery  = 3 * time.Second
+	minRate       = rate.Limit(0.1)
+)
+
+// throttle is the pool's shared rate limiter. It lowers its rate when the
+// server asks to slow down and recovers gradually.
+//
+// With a configured rate R, the rate halves down to the floor R/10 and
+// recovers back to R. With an unlimited rate, the first slow-down sets a
+// finite rate: half of the throughput observed since the pool started (or
+// since the last change); it recovers to twice that observed throughput and
+// then becomes unlimited again.
+type throttle struct {
+	lim        *rate.Limiter
+	configured rate.Limit
+	log        *slog.Logger
+	throttled  atomic.Bool // fast path: false while the rate is the configured one
+	sent       atomic.Int64
+
+	mu         sync.Mutex
+	ceiling    rate.Limit // the rate recovery returns to
+	floor      rate.Limit
+	lastChange time.Time
+	sentAt     int64 // sent at lastChange
+}
+
+func newThrottle(r rate.Limit, burst int, log *slog.Logger) *throttle {
+	return &throttle{lim: rate.NewLimiter(r, burst), configured: r, log: log, lastChange: time.Now()}
+}
+
+// Wait blocks until the rate allows one more message, or ctx ends.
+func (t *throttle) Wait(ctx context.Context) error {
+	if t.throttled.Load() {
+		t.recover(time.Now())
+	}
+	if err := t.lim.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Wait refuses at once a wait that would outlast ctx's deadline.
+		return context.DeadlineExceeded
+	}
+	t.sent.Add(1)
+	return nil
+}
+
+// Limit returns the current rate.
+func (t *throttle) Limit() rate.Limit { return t.lim.Limit() }
+
+// slowDown halves the rate after a 421, 451 or 454 reply.
+func (t *throttle) slowDown(code int) {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.throttled.Load() && now.Sub(t.lastChange) < slowDownEvery {
+		return
+	}
+	cur := t.lim.Limit()
+	if cur == rate.Inf {
+		elapsed := now.Sub(t.lastChange).Seconds()
+		observed := rate.Limit(float64(t.sent.Load()-t.sentAt) / max(elapsed, 1))
+		cur = max(observed, 2*minRate)
+		t.ceiling, t.floor = 2*cur, max(cur/10, minRate)
+	} else if !t.throttled.Load() {
+		t.ceiling, t.floor = cur, max(cur/10, minRate)
+	}
+	next := max(cur/2, t.floor)
+	t.set(next, now)
+	t.log.Warn("smtp server asked to slow down; lowering the sending rate",
+		"code", code, "rate_per_s", float64(next))
+}
+
+// recover raises the rate by a tenth when no slow-down came for
+// recoverEvery.
+func (t *throttle) recover(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.throttled.Load() || now.Sub(t.lastChange) < recoverEvery {
+		return
+	}
+	next := t.lim.Limit() * 1.1
+	if next >= t.ceiling {
+		next = t.configured
+		if next != rate.Inf {
+			next = t.ceiling
+		}
+	}
+	t.set(next, now)
+	if next == t.configured {
+		t.log.Info("sending rate recovered", "rate_per_s", float64(next))
+	} else {
+		t.log.Debug("sending rate recovering", "rate_per_s", float64(next))
+	}
+}
+
+// set changes the rate; t.mu is held.
+func (t *throttle) set(r rate.Limit, now time.Time) {
+	t.lim.SetLimitAt(now, r)
+	t.lastChange, t.sentAt = now, t.sent.Load()
+	t.throttled.Store(r != t.configured)
+}
