@@ -1,8 +1,247 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
-// sendCommand is `mailrun send`. (Owned by the runner work; stub for now.)
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+)
+
+// sendCommand is `mailrun send`: deliver a campaign, or with --dry-run write
+// it to an outbox folder.
 func sendCommand() *cli.Command {
-	return &cli.Command{Name: "send", Usage: "deliver a campaign"}
+	flags := append(commonFlags(), sendFlags()...)
+	return &cli.Command{
+		Name:  "send",
+		Usage: "deliver a campaign",
+		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
+   mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
+
+   The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
+   config file's smtp-password key, never from the command line. Running the
+   same command again resumes: delivered recipients are skipped.`,
+		Flags:  flags,
+		Action: runSend,
+	}
+}
+
+// sendFlags are the flags only `send` has (DESIGN §3).
+func sendFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp", Usage: "`URL` of the SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port] (implicit TLS)", EnvVars: envVars("smtp")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's name)", EnvVars: envVars("hello")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "number of SMTP connections", EnvVars: envVars("workers")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "messages allowed at once above --rate", EnvVars: envVars("burst")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-per-conn", Value: 100, Usage: "reconnect after `N` messages on one connection", EnvVars: envVars("max-per-conn")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time allowed for each SMTP step", EnvVars: envVars("timeout")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "state", Usage: "state `FILE` (default: the data file's path + .state)", EnvVars: envVars("state")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "send at most `N` messages this run", EnvVars: envVars("limit")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending", EnvVars: envVars("dry-run")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
+	}
+}
+
+// runSend wires the pieces of a run together and maps its result to an exit
+// code.
+func runSend(c *cli.Context) error {
+	if err := requireFlags(c, "data", "template"); err != nil {
+		return err
+	}
+	log := newLogger(c)
+	if c.String("smtp") == "" && !c.Bool("dry-run") {
+		return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
+	}
+	unknown := c.String("unknown")
+	if unknown != "send" && unknown != "skip" {
+		return usageError(fmt.Sprintf("--unknown must be send or skip, not %q", unknown))
+	}
+	statePath, err := statePath(c)
+	if err != nil {
+		return err
+	}
+
+	src, err := openSource(c)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	// The template's hash goes into the state file, whose campaign id goes
+	// into the template's Message-IDs: parse once to hash, once to render.
+	probe, err := openTemplate(c, "")
+	if err != nil {
+		return err
+	}
+	if err := probe.Check(src.Columns()); err != nil {
+		return err
+	}
+	if c.String("smtp") != "" && !c.Bool("dry-run") {
+		if _, err := sender.ParseURL(c.String("smtp"), c.String("tls-policy")); err != nil {
+			return asUsageError(err)
+		}
+	}
+	j, err := campaign.OpenJournal(statePath, campaign.JournalHeader{
+		TemplateHash:        probe.Hash(),
+		DataFile:            c.String("data"),
+		AllowTemplateChange: c.Bool("allow-template-change"),
+	})
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	for _, w := range j.Warnings() {
+		log.Warn(w)
+	}
+	if n := j.Unknown(); n > 0 && unknown == "send" {
+		log.Warn("messages with an unknown outcome from an earlier run will be sent again with the same Message-ID", "count", n)
+	}
+	tmpl, err := openTemplate(c, j.CampaignID())
+	if err != nil {
+		return err
+	}
+
+	snd, err := newSender(c, log)
+	if err != nil {
+		return err
+	}
+
+	ctx, stopSignals := signalContext(c.Context, c.App.ErrWriter)
+	defer stopSignals()
+
+	prog := new(campaign.Progress)
+	if n, ok := countRows(c); ok {
+		prog.SetTotal(n)
+	}
+	r := &campaign.Runner{
+		Source:      src,
+		Renderer:    tmpl,
+		Sender:      snd,
+		Journal:     j,
+		Workers:     c.Int("workers"),
+		Retries:     c.Int("retries"),
+		RetryWait:   c.Duration("retry-wait"),
+		Limit:       c.Int("limit"),
+		RetryFailed: c.Bool("retry-failed"),
+		SkipUnknown: unknown == "skip",
+		Progress:    prog,
+		Logger:      log,
+	}
+	display := startProgress(c, prog, log)
+	sum, runErr := r.Run(ctx)
+	closeErr := snd.Close()
+	display.Stop()
+	if err := j.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
+	return sendResult(sum, runErr, closeErr, statePath)
+}
+
+// sendResult turns a run's summary and error into the command's error, whose
+// exit code DESIGN §3 defines.
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
+	switch {
+	case errors.Is(runErr, campaign.ErrInterrupted):
+		return &exitError{code: 130, err: fmt.Errorf("interrupted: the state is saved; run the same command again to resume")}
+	case campaign.ClassOf(runErr) == campaign.Fatal:
+		return &exitError{code: 6, err: fmt.Errorf("stopped: %w; fix it and run the same command again to resume", runErr)}
+	case runErr != nil:
+		return runErr
+	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
+		return &exitError{code: 4, err: fmt.Errorf("%d rows failed permanently: see mailrun status --state %s", sum.Failed+sum.PreviouslyFailed, quoteArg(state))}
+	case sum.Deferred > 0 || sum.Limited || sum.UnknownSkipped > 0:
+		return &exitError{code: 5, err: fmt.Errorf("%d messages are still pending: run the same command again to retry them", sum.Deferred+sum.UnknownSkipped)}
+	case closeErr != nil:
+		return closeErr
+	}
+	return nil
+}
+
+// statePath returns the state file to use: --state or the data file's path
+// plus ".state", with ".dry-run" added for a dry run so that a dry run never
+// touches the real state.
+func statePath(c *cli.Context) (string, error) {
+	p := c.String("state")
+	if p == "" {
+		data := c.String("data")
+		if data == "-" || data == "" {
+			return "", usageError("reading the data from stdin needs --state FILE")
+		}
+		p = data + ".state"
+	}
+	if c.Bool("dry-run") {
+		p = strings.TrimSuffix(p, ".state") + ".dry-run.state"
+	}
+	return filepath.Clean(p), nil
+}
+
+// newSender builds the SMTP pool, or the outbox of a dry run.
+func newSender(c *cli.Context, log *slog.Logger) (campaign.Sender, error) {
+	if c.Bool("dry-run") {
+		return sender.NewOutbox(c.String("outbox"))
+	}
+	rate, err := sender.ParseRate(c.String("rate"))
+	if err != nil {
+		return nil, usageError("--rate: " + err.Error())
+	}
+	pw, err := smtpPassword(c)
+	if err != nil {
+		return nil, err
+	}
+	return sender.NewPool(sender.Config{
+		URL:           c.String("smtp"),
+		Password:      pw,
+		TLSPolicy:     c.String("tls-policy"),
+		TLSSkipVerify: c.Bool("tls-skip-verify"),
+		Auth:          c.String("auth"),
+		HelloName:     c.String("hello"),
+		Workers:       c.Int("workers"),
+		Rate:          rate,
+		Burst:         c.Int("burst"),
+		MaxPerConn:    c.Int("max-per-conn"),
+		Timeout:       c.Duration("timeout"),
+		Logger:        log,
+	})
+}
+
+// smtpPassword reads the password from --smtp-password-file, else
+// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key.
+func smtpPassword(c *cli.Context) (string, error) {
+	if f := c.String("smtp-password-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", usageError("--smtp-password-file: " + err.Error())
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
+		return pw, nil
+	}
+	return configString(c, "smtp-password")
+}
+
+// quoteArg returns s ready to paste into a shell command.
+func quoteArg(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t'\"$`\\") {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
 }

@@ -1,0 +1,102 @@
+package campaign
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Progress holds the live counters of a run. The runner updates them with
+// atomic operations; a display reads them with Snapshot from any goroutine.
+// A counter moves only after the matching record has been handed to the
+// journal. The zero value is ready to use.
+type Progress struct {
+	start     atomic.Int64 // unix nanoseconds of the first Begin
+	total     atomic.Int64 // rows expected, 0 when unknown
+	read      atomic.Int64
+	sent      atomic.Int64
+	failed    atomic.Int64
+	deferred  atomic.Int64
+	retrying  atomic.Int64
+	skipped   atomic.Int64
+	duplicate atomic.Int64
+	inFlight  atomic.Int64
+}
+
+// Snapshot is a consistent-enough copy of the counters at one moment.
+type Snapshot struct {
+	// Total is the number of rows expected (0 when unknown).
+	Total int64
+	// Read counts the rows taken from the source.
+	Read int64
+	// Sent counts the messages delivered this run.
+	Sent int64
+	// Failed counts rows that failed permanently this run (refused by the
+	// server or not renderable).
+	Failed int64
+	// Deferred counts messages still failing temporarily after retries.
+	Deferred int64
+	// Retrying is the number of messages waiting for a retry right now.
+	Retrying int64
+	// Skipped counts rows not sent because of an earlier run's record.
+	Skipped int64
+	// Duplicates counts rows whose key appeared on an earlier row.
+	Duplicates int64
+	// InFlight is the number of delivery attempts under way right now.
+	InFlight int64
+	// Elapsed is the time since the run began.
+	Elapsed time.Duration
+}
+
+// SetTotal records how many rows the run expects, for an ETA.
+func (p *Progress) SetTotal(n int64) { p.total.Store(n) }
+
+func (p *Progress) begin() {
+	p.start.CompareAndSwap(0, time.Now().UnixNano())
+}
+
+// Snapshot returns the current counters.
+func (p *Progress) Snapshot() Snapshot {
+	s := Snapshot{
+		Total:      p.total.Load(),
+		Read:       p.read.Load(),
+		Sent:       p.sent.Load(),
+		Failed:     p.failed.Load(),
+		Deferred:   p.deferred.Load(),
+		Retrying:   p.retrying.Load(),
+		Skipped:    p.skipped.Load(),
+		Duplicates: p.duplicate.Load(),
+		InFlight:   p.inFlight.Load(),
+	}
+	if st := p.start.Load(); st != 0 {
+		s.Elapsed = time.Since(time.Unix(0, st))
+	}
+	return s
+}
+
+// Done is the number of rows whose fate this run is settled.
+func (s Snapshot) Done() int64 {
+	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates
+}
+
+// Rate is the delivery rate in messages per second since the run began.
+func (s Snapshot) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Sent) / s.Elapsed.Seconds()
+}
+
+// ETA estimates the time left, or returns false when it cannot (no total,
+// nothing settled yet).
+func (s Snapshot) ETA() (time.Duration, bool) {
+	done := s.Done()
+	if s.Total <= 0 || done == 0 || s.Elapsed <= 0 {
+		return 0, false
+	}
+	left := s.Total - done
+	if left < 0 {
+		left = 0
+	}
+	per := s.Elapsed / time.Duration(done)
+	return per * time.Duration(left), true
+}

@@ -1,0 +1,369 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Runner drives one run of a campaign: it streams rows from Source, skips
+// what the Journal says is settled, renders the rest with Renderer and hands
+// them to Workers goroutines that deliver them through Sender, retrying
+// temporary failures and recording every outcome in Journal.
+//
+// Fields must be set before Run; a Runner is used for one Run only.
+type Runner struct {
+	Source   Source
+	Renderer Renderer
+	Sender   Sender
+	Journal  Journal
+
+	// Workers is the number of concurrent delivery attempts (default 4);
+	// it should match the sender's connection count.
+	Workers int
+	// Retries is how many times a temporary failure is retried before the
+	// message is recorded as deferred.
+	Retries int
+	// RetryWait is the wait before the first retry (default 5s); each
+	// further retry waits twice as long, with ±50% jitter, capped at 5m.
+	RetryWait time.Duration
+	// Limit caps the number of messages attempted this run (0: no cap).
+	Limit int
+	// RetryFailed also sends rows recorded as permanently failed.
+	RetryFailed bool
+	// SkipUnknown leaves alone rows whose last attempt has an unknown
+	// outcome, instead of sending them again.
+	SkipUnknown bool
+
+	// Progress, when set, receives live counters.
+	Progress *Progress
+	// Logger receives one debug line per outcome and warnings; nil discards.
+	Logger *slog.Logger
+}
+
+// Summary is what a finished Run reports.
+type Summary struct {
+	Snapshot
+	// PreviouslyFailed counts rows left alone because an earlier run
+	// recorded a permanent failure (see Runner.RetryFailed).
+	PreviouslyFailed int64
+	// UnknownSkipped counts rows left alone because their outcome is
+	// unknown and SkipUnknown is set.
+	UnknownSkipped int64
+	// Limited is true when Limit stopped the run before the data ended.
+	Limited bool
+	// Interrupted is true when the context ended the run early.
+	Interrupted bool
+}
+
+// ErrInterrupted is returned by Run when its context was cancelled: the rows
+// not yet taken are left for the next run, in-flight messages finished and
+// were recorded.
+var ErrInterrupted = errors.New("campaign: interrupted")
+
+// job is one message on its way through the workers.
+type job struct {
+	msg      *Message
+	attempts int
+	lastErr  error
+}
+
+// Run executes the campaign. It checks the template's columns against the
+// source first and returns the *InputError before anything is sent.
+//
+// Cancelling ctx stops taking new rows; attempts already under way finish
+// (bounded by the sender's timeouts) and are recorded, pending retries are
+// recorded as deferred, and Run returns ErrInterrupted. A Fatal delivery
+// error stops the run the same way and is returned. Errors of the source
+// (other than *RowError), of the journal and of rendering setup are
+// returned as they are. In every case the Summary counts what happened.
+func (r *Runner) Run(ctx context.Context) (Summary, error) {
+	if r.Workers <= 0 {
+		r.Workers = 4
+	}
+	if r.RetryWait <= 0 {
+		r.RetryWait = 5 * time.Second
+	}
+	if r.Progress == nil {
+		r.Progress = new(Progress)
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
+		return Summary{}, err
+	}
+	r.Progress.begin()
+
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	st := &runState{r: r, stopCtx: stopCtx, stop: stop, queue: make(chan *job)}
+	// In-flight attempts must finish even after a stop: they get a context
+	// that is not cancelled with ctx.
+	sendCtx := context.WithoutCancel(ctx)
+
+	var workers sync.WaitGroup
+	for range r.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			st.work(sendCtx)
+		}()
+	}
+	sum, prodErr := st.produce()
+	st.jobs.Wait()
+	close(st.queue)
+	workers.Wait()
+
+	sum.Snapshot = r.Progress.Snapshot()
+	st.mu.Lock()
+	fatal, jerr := st.fatal, st.journalErr
+	st.mu.Unlock()
+	switch {
+	case jerr != nil:
+		return sum, jerr
+	case fatal != nil:
+		return sum, fatal
+	case prodErr != nil:
+		return sum, prodErr
+	case ctx.Err() != nil:
+		sum.Interrupted = true
+		return sum, ErrInterrupted
+	}
+	return sum, nil
+}
+
+// runState is what the producer and the workers of one Run share.
+type runState struct {
+	r       *Runner
+	stopCtx context.Context
+	stop    context.CancelFunc
+	queue   chan *job
+	jobs    sync.WaitGroup // jobs not yet settled
+
+	mu         sync.Mutex
+	fatal      error
+	journalErr error
+}
+
+// produce reads the source until it ends, the limit is reached or the run
+// stops, and feeds the queue.
+func (s *runState) produce() (Summary, error) {
+	r, p := s.r, s.r.Progress
+	var sum Summary
+	seen := make(map[uint64]int) // key hash → first row
+	attempted := 0
+	for s.stopCtx.Err() == nil {
+		row, err := r.Source.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var re *RowError
+			if !errors.As(err, &re) {
+				return sum, err
+			}
+			p.read.Add(1)
+			s.record(Outcome{Row: re.Row, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			continue
+		}
+		p.read.Add(1)
+		key, err := r.Renderer.Key(row)
+		if err != nil {
+			s.record(Outcome{Row: row.Num, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			continue
+		}
+		h := hashKey(key)
+		if first, dup := seen[h]; dup {
+			p.duplicate.Add(1)
+			r.Logger.Warn("duplicate recipient", "row", row.Num, "key", key, "first_row", first)
+			continue
+		}
+		seen[h] = row.Num
+		if prev, ok := r.Journal.Previous(key); ok && !ResumeAction(prev, r.RetryFailed, r.SkipUnknown) {
+			p.skipped.Add(1)
+			switch prev {
+			case StatusFailed:
+				sum.PreviouslyFailed++
+			case StatusSending:
+				sum.UnknownSkipped++
+			}
+			continue
+		}
+		if r.Limit > 0 && attempted >= r.Limit {
+			sum.Limited = true
+			break
+		}
+		msg, err := r.Renderer.Render(row)
+		if err != nil {
+			s.record(Outcome{Row: row.Num, Key: key, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			continue
+		}
+		attempted++
+		s.jobs.Add(1)
+		select {
+		case s.queue <- &job{msg: msg}:
+		case <-s.stopCtx.Done():
+			s.jobs.Done()
+		}
+	}
+	return sum, nil
+}
+
+// work delivers jobs from the queue until it is closed.
+func (s *runState) work(ctx context.Context) {
+	for j := range s.queue {
+		if s.stopCtx.Err() != nil {
+			s.abandon(j)
+			continue
+		}
+		s.attempt(ctx, j)
+	}
+}
+
+// attempt makes one delivery attempt of j and settles or reschedules it.
+func (s *runState) attempt(ctx context.Context, j *job) {
+	r, p := s.r, s.r.Progress
+	if err := r.Journal.Sending(j.msg); err != nil {
+		s.failJournal(err)
+		s.jobs.Done()
+		return
+	}
+	j.attempts++
+	p.inFlight.Add(1)
+	reply, err := r.Sender.Send(ctx, j.msg)
+	p.inFlight.Add(-1)
+	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts}
+	if err == nil {
+		o.Status, o.Reply = StatusDelivered, reply
+		s.record(o, &p.sent)
+		s.jobs.Done()
+		return
+	}
+	j.lastErr = err
+	fillFailure(&o, err)
+	switch ClassOf(err) {
+	case Permanent:
+		o.Status = StatusFailed
+		s.record(o, &p.failed)
+	case Fatal:
+		s.setFatal(err)
+		o.Status = StatusDeferred
+		s.record(o, &p.deferred)
+	default: // Temporary, or an unclassified error such as a context error
+		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
+			r.Logger.Info("retrying", "row", o.Row, "key", o.Key, "attempt", j.attempts, "error", err)
+			s.retryLater(j)
+			return
+		}
+		o.Status = StatusDeferred
+		s.record(o, &p.deferred)
+	}
+	s.jobs.Done()
+}
+
+// retryLater puts j back on the queue after its backoff, or records it as
+// deferred if the run stops first.
+func (s *runState) retryLater(j *job) {
+	p := s.r.Progress
+	p.retrying.Add(1)
+	wait := backoff(s.r.RetryWait, j.attempts)
+	go func() {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			p.retrying.Add(-1)
+			select {
+			case s.queue <- j:
+				return
+			case <-s.stopCtx.Done():
+			}
+		case <-s.stopCtx.Done():
+			p.retrying.Add(-1)
+		}
+		s.abandon(j)
+	}()
+}
+
+// abandon settles a job the run will not attempt again: deferred if it was
+// attempted, else left unrecorded for the next run.
+func (s *runState) abandon(j *job) {
+	if j.attempts > 0 {
+		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred}
+		fillFailure(&o, j.lastErr)
+		s.record(o, &s.r.Progress.deferred)
+	}
+	s.jobs.Done()
+}
+
+// record journals o, then moves counter and logs the outcome.
+func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
+	if o.Time.IsZero() {
+		o.Time = time.Now()
+	}
+	if err := s.r.Journal.Record(o); err != nil {
+		s.failJournal(err)
+		return
+	}
+	counter.Add(1)
+	lvl := slog.LevelDebug
+	if o.Status != StatusDelivered {
+		lvl = slog.LevelInfo
+	}
+	s.r.Logger.Log(context.Background(), lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
+}
+
+func (s *runState) setFatal(err error) {
+	s.mu.Lock()
+	if s.fatal == nil {
+		s.fatal = err
+	}
+	s.mu.Unlock()
+	s.stop()
+}
+
+func (s *runState) failJournal(err error) {
+	s.mu.Lock()
+	if s.journalErr == nil {
+		s.journalErr = fmt.Errorf("campaign: journal: %w", err)
+	}
+	s.mu.Unlock()
+	s.stop()
+}
+
+// fillFailure copies what err says about a failed attempt into o.
+func fillFailure(o *Outcome, err error) {
+	if err == nil {
+		return
+	}
+	o.Reply = err.Error()
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		o.Code, o.Enhanced, o.Recipient, o.Ambiguous = de.Code, de.Enhanced, de.Recipient, de.Ambiguous
+	}
+}
+
+// backoff returns the wait before retry number attempt (1-based): base
+// doubled per attempt, with ±50% jitter, at most five minutes.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	d = min(d, 5*time.Minute)
+	return d/2 + rand.N(d)
+}
+
+// hashKey is the stable 64-bit hash under which keys are remembered.
+func hashKey(key string) uint64 {
+	h := fnv.New64a()
+	io.WriteString(h, key)
+	return h.Sum64()
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/urfave/cli/v2"
+)
+
+// progressDisplay shows a run's counters while it goes: a live line on a
+// terminal, a stats log line every --stats interval elsewhere. It reads the
+// counters; it never touches the work.
+type progressDisplay struct {
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+// startProgress starts the display that fits where stderr goes. Stop ends it.
+func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger) *progressDisplay {
+	d := &progressDisplay{stop: make(chan struct{})}
+	if c.Bool("quiet") {
+		return d
+	}
+	w := c.App.ErrWriter
+	tty := isTerminal(w)
+	every := c.Duration("stats")
+	if tty {
+		every = 250 * time.Millisecond
+	}
+	if every <= 0 {
+		return d
+	}
+	d.done.Add(1)
+	go func() {
+		defer d.done.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if tty {
+					fmt.Fprintf(w, "\r\033[K%s", progressLine(p.Snapshot()))
+				} else {
+					logStats(log, p.Snapshot())
+				}
+			case <-d.stop:
+				if tty {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			}
+		}
+	}()
+	return d
+}
+
+// Stop ends the display and clears its live line. It is safe to call twice.
+func (d *progressDisplay) Stop() {
+	select {
+	case <-d.stop:
+	default:
+		close(d.stop)
+	}
+	d.done.Wait()
+}
+
+// progressLine is the live line of a terminal.
+func progressLine(s campaign.Snapshot) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sent %d", s.Sent)
+	if s.Total > 0 {
+		fmt.Fprintf(&b, "/%d", s.Total)
+	}
+	fmt.Fprintf(&b, " · failed %d · retrying %d · skipped %d · %.0f msg/s", s.Failed+s.Deferred, s.Retrying, s.Skipped+s.Duplicates, s.Rate())
+	if eta, ok := s.ETA(); ok {
+		fmt.Fprintf(&b, " · ETA %s", eta.Round(time.Second))
+	}
+	return b.String()
+}
+
+// logStats writes one stats line through the logger (text or JSON).
+func logStats(log *slog.Logger, s campaign.Snapshot) {
+	attrs := []any{
+		"sent", s.Sent, "failed", s.Failed, "deferred", s.Deferred, "retrying", s.Retrying,
+		"skipped", s.Skipped, "duplicates", s.Duplicates, "rows", s.Read,
+		"msgs_per_sec", fmt.Sprintf("%.1f", s.Rate()), "elapsed", s.Elapsed.Round(time.Second).String(),
+	}
+	if eta, ok := s.ETA(); ok {
+		attrs = append(attrs, "eta", eta.Round(time.Second).String())
+	}
+	log.Info("progress", attrs...)
+}
+
+// printSummary writes the table shown at the end of every run.
+func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) {
+	title := "mailrun send"
+	if dryRun {
+		title += " (dry run)"
+	}
+	fmt.Fprintf(w, "%s: %d rows in %s (%.1f msg/s)\n", title, sum.Read, sum.Elapsed.Round(time.Millisecond), sum.Rate())
+	row := func(label string, n int64) {
+		if n > 0 {
+			fmt.Fprintf(w, "  %-28s %8d\n", label, n)
+		}
+	}
+	row("delivered", sum.Sent)
+	row("failed (permanent)", sum.Failed)
+	row("deferred (temporary)", sum.Deferred)
+	row("skipped (earlier run)", sum.Skipped)
+	row("  of which failed before", sum.PreviouslyFailed)
+	row("  of which unknown, skipped", sum.UnknownSkipped)
+	row("duplicate recipients", sum.Duplicates)
+	fmt.Fprintf(w, "  state: %s\n", state)
+	if sum.Limited {
+		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")
+	}
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

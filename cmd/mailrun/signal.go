@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// signalContext returns a context that the first SIGINT or SIGTERM cancels,
+// so that the run stops taking rows and drains. A second signal exits at
+// once with code 130: every record written so far is whole, so the state
+// stays consistent. The returned func stops listening.
+func signalContext(parent context.Context, errw io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(errw, "\nmailrun: stopping: finishing the messages in flight (press Ctrl-C again to quit at once)")
+		cancel()
+		select {
+		case <-ch:
+			fmt.Fprintln(errw, "mailrun: quit; run the same command again to resume")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
