@@ -1,0 +1,336 @@
+package campaign
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// JournalHeader describes the campaign a state file belongs to.
+type JournalHeader struct {
+	// CampaignID is the id of a new campaign; empty generates a random
+	// 128-bit hex id. When the state file already exists its id wins.
+	CampaignID string
+	// TemplateHash identifies the message template (render.Template.Hash).
+	TemplateHash string
+	// DataFile names the data file, for the record.
+	DataFile string
+	// AllowTemplateChange lets a campaign resume with a different template:
+	// a new campaign record noting the change is appended instead of failing
+	// with *CampaignMismatchError.
+	AllowTemplateChange bool
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// CampaignMismatchError means the state file belongs to a campaign sent with
+// a different template. The command exits 7.
+type CampaignMismatchError struct {
+	// Path is the state file.
+	Path string
+	// Recorded is the template hash the state file records; Template is the
+	// hash of the template given now.
+	Recorded, Template string
+}
+
+func (e *CampaignMismatchError) Error() string {
+	return fmt.Sprintf("campaign: state file %s belongs to a campaign sent with a different template "+
+		"(recorded %s, now %s); to resume it with this template anyway, add --allow-template-change "+
+		"(rows already delivered stay delivered), or start a new campaign with another --state file",
+		e.Path, short(e.Recorded), short(e.Template))
+}
+
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
+}
+
+// FileJournal is the Journal kept in a state file (JSON Lines, mode 0600).
+// It holds the file's exclusive lock from OpenJournal to Close.
+//
+// Durability: Sending returns once its record has been written to the
+// operating system, so a crash of the process (even kill -9) after it
+// returns never loses it. Record only queues its record; the writer
+// goroutine writes it within microseconds, so a kill -9 loses at most the
+// outcomes queued at that instant. Records are synced to disk (fsync) at
+// most 5 ms after they are written, or sooner after 1024 records: a power
+// loss loses at most the last few milliseconds of records. A message whose
+// outcome was lost is found as unknown on resume and sent again with the
+// same Message-ID.
+//
+// Methods are safe for concurrent use.
+type FileJournal struct {
+	path     string
+	id       string
+	now      func() time.Time
+	f        *os.File
+	lock     *stateLock
+	w        *groupWriter
+	idx      *keyIndex
+	unknown  int
+	warnings []string
+	torn     string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ Journal = (*FileJournal)(nil)
+
+// OpenJournal opens the state file at path, creating it (mode 0600, with a
+// campaign record from h) if it does not exist, and takes its lock.
+//
+// When the file exists, OpenJournal reads it to answer Previous. A last line
+// cut short by a crash is ignored and removed (see Recovered); an unusable
+// line anywhere else is an *InputError naming the line. Errors:
+// *LockedError if another run holds the file, *CampaignMismatchError if it
+// records another template hash (unless h.AllowTemplateChange), *InputError
+// if it is not a usable state file.
+func OpenJournal(path string, h JournalHeader) (*FileJournal, error) {
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	lock, err := acquireLock(path)
+	if err != nil {
+		return nil, err
+	}
+	j := &FileJournal{path: path, now: now, lock: lock}
+	if err := j.open(h); err != nil {
+		if j.f != nil {
+			_ = j.f.Close()
+		}
+		_ = lock.release()
+		return nil, err
+	}
+	j.w = newGroupWriter(j.f)
+	return j, nil
+}
+
+// open opens or creates the file and loads what it records.
+func (j *FileJournal) open(h JournalHeader) error {
+	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("campaign: open state file: %w", err)
+	}
+	j.f = f
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("campaign: open state file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("campaign: restrict state file permissions: %w", err)
+		}
+		j.warnings = append(j.warnings, fmt.Sprintf("state file %s was readable by others (mode %v): changed to 0600", j.path, fi.Mode().Perm()))
+	}
+	if fi.Size() == 0 {
+		return j.create(h)
+	}
+	return j.resume(h)
+}
+
+// create writes the campaign record of a new state file.
+func (j *FileJournal) create(h JournalHeader) error {
+	j.id = h.CampaignID
+	if j.id == "" {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return fmt.Errorf("campaign: campaign id: %w", err)
+		}
+		j.id = hex.EncodeToString(b[:])
+	}
+	j.idx = newKeyIndex()
+	if err := j.writeHeader(h, ""); err != nil {
+		return err
+	}
+	// Make the new directory entry durable too.
+	if d, err := os.Open(filepath.Dir(j.path)); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// writeHeader writes and syncs a campaign record, directly (the writer
+// goroutine is not running yet).
+func (j *FileJournal) writeHeader(h JournalHeader, prevHash string) error {
+	line, err := encodeLine(&record{
+		Type:             recordCampaign,
+		ID:               j.id,
+		TemplateHash:     h.TemplateHash,
+		PrevTemplateHash: prevHash,
+		Data:             h.DataFile,
+		Created:          j.now().UTC().Format(time.RFC3339),
+		Version:          stateVersion,
+	})
+	if err == nil {
+		_, err = j.f.Write(line)
+	}
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("campaign: write state file: %w", err)
+	}
+	return nil
+}
+
+// resume loads an existing state file, repairs its tail and checks that it
+// belongs to this campaign.
+func (j *FileJournal) resume(h JournalHeader) error {
+	if _, err := j.f.Seek(0, 0); err != nil {
+		return fmt.Errorf("campaign: read state file: %w", err)
+	}
+	var hdr stateHeader
+	idx := newKeyIndex()
+	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
+		if err := hdr.add(n, r); err != nil {
+			return &InputError{File: j.path, Line: n, Err: err}
+		}
+		if st := statusCode(r.typ); st != stNone && len(r.key) > 0 {
+			idx.add(r.key, st, r.row)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if res.Lines == 0 {
+		return &InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+	}
+	if res.Torn != "" {
+		if err := j.f.Truncate(res.Good); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+		j.torn = res.Torn
+		j.warnings = append(j.warnings, fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", j.path, res.Torn))
+	}
+	if res.NoNewline {
+		if _, err := j.f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	if res.Torn != "" || res.NoNewline {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
+	if hdr.templateHash != h.TemplateHash {
+		if !h.AllowTemplateChange {
+			return &CampaignMismatchError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
+		}
+		return j.writeHeader(h, hdr.templateHash)
+	}
+	return nil
+}
+
+// CampaignID returns the campaign's id: the one recorded in the state file,
+// or the new one for a new file.
+func (j *FileJournal) CampaignID() string { return j.id }
+
+// Path returns the state file's path.
+func (j *FileJournal) Path() string { return j.path }
+
+// Unknown returns how many recipients the state file recorded as unknown
+// when it was opened: a sending record without an outcome after it.
+func (j *FileJournal) Unknown() int { return j.unknown }
+
+// Recovered describes the torn last line that OpenJournal ignored and
+// removed, or returns "" if there was none.
+func (j *FileJournal) Recovered() string { return j.torn }
+
+// Warnings returns what OpenJournal repaired and the command should log:
+// a torn last line removed, permissions tightened to 0600.
+func (j *FileJournal) Warnings() []string { return j.warnings }
+
+// Previous returns the status the state file recorded for key when it was
+// opened, and false if it had no record of key. Records made by this
+// FileJournal are not reflected: duplicate keys within one run are the
+// runner's to detect. A recipient whose last attempt has no outcome is
+// reported as StatusSending (unknown). A duplicate or skipped record never
+// hides an earlier delivery status.
+func (j *FileJournal) Previous(key string) (Status, bool) {
+	s, ok := j.idx.get([]byte(key))
+	if !ok || s.st == stNone {
+		return "", false
+	}
+	return statusNames[s.st], true
+}
+
+// Sending appends a sending record for msg and returns once it has been
+// written to the operating system.
+func (j *FileJournal) Sending(msg *Message) error {
+	if msg == nil {
+		return errors.New("campaign: journal: nil message")
+	}
+	line, err := encodeLine(&record{
+		Type:      string(StatusSending),
+		Key:       msg.Key,
+		Row:       msg.Row,
+		MessageID: msg.ID,
+		Time:      formatTime(j.now()),
+	})
+	if err != nil {
+		return fmt.Errorf("campaign: journal: %w", err)
+	}
+	return j.w.append(line, true)
+}
+
+// Record queues the outcome o; its Status must be one of the Status
+// constants. A zero o.Time is replaced by the current time. Record returns
+// the first write or sync error the journal met, and an error after Close.
+func (j *FileJournal) Record(o Outcome) error {
+	if !validStatus(o.Status) {
+		return fmt.Errorf("campaign: journal: unknown status %q", o.Status)
+	}
+	line, err := encodeLine(outcomeRecord(o, j.now()))
+	if err != nil {
+		return fmt.Errorf("campaign: journal: %w", err)
+	}
+	return j.w.append(line, false)
+}
+
+// Close writes and syncs every queued record, closes the file and releases
+// the lock. It returns the first write or sync error of the journal's life.
+// It is safe to call more than once.
+func (j *FileJournal) Close() error {
+	j.closeOnce.Do(func() {
+		err := j.w.close()
+		if cerr := j.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("campaign: close state file: %w", cerr)
+		}
+		if lerr := j.lock.release(); err == nil && lerr != nil {
+			err = fmt.Errorf("campaign: unlock state file: %w", lerr)
+		}
+		j.closeErr = err
+	})
+	return j.closeErr
+}
+
+// ResumeAction says whether a recipient whose previous status is prev must
+// be sent in this run. It is the resume policy: delivered is never sent
+// again; deferred is retried; failed (permanent) only with retryFailed;
+// sending (unknown: the run stopped between DATA and the reply) is sent
+// again, with the same Message-ID, unless skipUnknown; duplicate and
+// skipped, which say nothing about delivery, are sent. A recipient without
+// a previous status is sent.
+func ResumeAction(prev Status, retryFailed, skipUnknown bool) (send bool) {
+	switch prev {
+	case StatusDelivered:
+		return false
+	case StatusFailed:
+		return retryFailed
+	case StatusSending:
+		return !skipUnknown
+	}
+	return true
+}

@@ -1,0 +1,194 @@
+package campaign
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// The state file is JSON Lines: one record per line. The first record of a
+// file is a campaign header; a later campaign header marks a template change
+// (--allow-template-change). Every other record concerns one message and has
+// its status as its type:
+//
+//	{"type":"campaign","id":"9f2c…","template_hash":"ab12…","data":"list.csv","created":"2026-11-26T20:00:00Z","version":1}
+//	{"type":"sending","key":"ann@example.com","row":1,"message_id":"…@mailrun","time":"…"}
+//	{"type":"delivered","key":"ann@example.com","row":1,"message_id":"…","reply":"250 2.0.0 Ok: queued as 4Bx1","attempts":1,"time":"…"}
+//	{"type":"failed","key":"bob@example.com","row":2,"message_id":"…","code":550,"enhanced":"5.1.1","text":"no such user","recipient":"bob@example.com","attempts":1,"time":"…"}
+//
+// A record never holds credentials: only what Message and Outcome carry.
+
+// stateVersion is the format version written in campaign headers.
+const stateVersion = 1
+
+// recordCampaign is the type of campaign header records.
+const recordCampaign = "campaign"
+
+// record is the on-disk form of one state-file line.
+type record struct {
+	Type string `json:"type"`
+
+	// Campaign header fields.
+	ID               string `json:"id,omitempty"`
+	TemplateHash     string `json:"template_hash,omitempty"`
+	PrevTemplateHash string `json:"previous_template_hash,omitempty"`
+	Data             string `json:"data,omitempty"`
+	Created          string `json:"created,omitempty"`
+	Version          int    `json:"version,omitempty"`
+
+	// Message fields.
+	Key       string `json:"key,omitempty"`
+	Row       int    `json:"row,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Reply     string `json:"reply,omitempty"`
+	Code      int    `json:"code,omitempty"`
+	Enhanced  string `json:"enhanced,omitempty"`
+	Text      string `json:"text,omitempty"`
+	Recipient string `json:"recipient,omitempty"`
+	Attempts  int    `json:"attempts,omitempty"`
+	Ambiguous bool   `json:"ambiguous,omitempty"`
+	Time      string `json:"time,omitempty"`
+}
+
+// encodeLine returns r as one JSON line, newline included.
+func encodeLine(r *record) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// outcomeRecord converts o to its record. The reply of a delivery is stored
+// as "reply"; the reply or error text of any other outcome as "text".
+func outcomeRecord(o Outcome, now time.Time) *record {
+	t := o.Time
+	if t.IsZero() {
+		t = now
+	}
+	r := &record{
+		Type:      string(o.Status),
+		Key:       o.Key,
+		Row:       o.Row,
+		MessageID: o.MessageID,
+		Code:      o.Code,
+		Enhanced:  o.Enhanced,
+		Recipient: o.Recipient,
+		Attempts:  o.Attempts,
+		Ambiguous: o.Ambiguous,
+		Time:      formatTime(t),
+	}
+	if o.Status == StatusDelivered {
+		r.Reply = o.Reply
+	} else {
+		r.Text = o.Reply
+	}
+	return r
+}
+
+// formatTime formats t the way every record stores times.
+func formatTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// status codes as kept in memory, one byte per key.
+const (
+	stNone uint8 = iota
+	stSending
+	stDelivered
+	stFailed
+	stDeferred
+	stDuplicate
+	stSkipped
+)
+
+var statusNames = [...]Status{
+	stSending:   StatusSending,
+	stDelivered: StatusDelivered,
+	stFailed:    StatusFailed,
+	stDeferred:  StatusDeferred,
+	stDuplicate: StatusDuplicate,
+	stSkipped:   StatusSkipped,
+}
+
+// statusCode returns the code of the record type typ, or stNone if typ is
+// not a message status.
+func statusCode(typ []byte) uint8 {
+	for c := stSending; c <= stSkipped; c++ {
+		if string(statusNames[c]) == string(typ) {
+			return c
+		}
+	}
+	return stNone
+}
+
+// validStatus reports whether s is one of the Status constants.
+func validStatus(s Status) bool {
+	return statusCode([]byte(s)) != stNone
+}
+
+// mergeStatus returns the status a key has after a record with status next
+// when it had old. The last record wins, except that a duplicate or skipped
+// record (which says nothing about delivery) never hides what an attempt
+// established.
+func mergeStatus(old, next uint8) uint8 {
+	if (next == stDuplicate || next == stSkipped) && old >= stSending && old <= stDeferred {
+		return old
+	}
+	return next
+}
+
+// lineRecord is one parsed line. Its byte slices point into the line (or,
+// for strings with escapes, to decoded copies) and are valid only until the
+// next line is read.
+type lineRecord struct {
+	typ, key, messageID, reply, text, enhanced, recipient, tm []byte
+	id, templateHash, data, created                           []byte
+	row, code, version                                        int64
+}
+
+var errNotObject = errors.New("not a JSON object")
+
+// parseLine parses a state-file line (without its newline) into r. It
+// allocates only for strings that contain escapes.
+func parseLine(line []byte, r *lineRecord) error {
+	*r = lineRecord{}
+	if !json.Valid(line) {
+		return errors.New("not valid JSON")
+	}
+	return scanObject(line, func(name, val []byte) error {
+		switch string(name) {
+		case `"type"`:
+			return unquote(val, &r.typ)
+		case `"key"`:
+			return unquote(val, &r.key)
+		case `"message_id"`:
+			return unquote(val, &r.messageID)
+		case `"reply"`:
+			return unquote(val, &r.reply)
+		case `"text"`:
+			return unquote(val, &r.text)
+		case `"enhanced"`:
+			return unquote(val, &r.enhanced)
+		case `"recipient"`:
+			return unquote(val, &r.recipient)
+		case `"time"`:
+			return unquote(val, &r.tm)
+		case `"id"`:
+			return unquote(val, &r.id)
+		case `"template_hash"`:
+			return unquote(val, &r.templateHash)
+		case `"data"`:
+			return unquote(val, &r.data)
+		case `"created"`:
+			return unquote(val, &r.created)
+		case `"row"`:
+			return parseInt(name, val, &r.row)
+		case `"code"`:
+			return parseInt(name, val, &r.code)
+		case `"version"`:
+			return parseInt(name, val, &r.version)
+		}
+		return nil
+	})
+}
