@@ -1,0 +1,95 @@
+package campaign_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// FuzzCSVSource feeds arbitrary bytes to the CSV source and checks that it
+// never panics, that every row has exactly the header's columns, that row
+// numbers strictly increase, and that every error is a *RowError or a sticky
+// *InputError.
+func FuzzCSVSource(f *testing.F) {
+	seeds := []string{
+		"email,name\na,A\nb,B\n",
+		"email,name\r\na,\"x\r\ny\"\r\n\r\nb,B,C\r\n",
+		"\xEF\xBB\xBFemail\n\n\na\n,\n",
+		"email,name\na,Bob \"the\" builder\nb,\"B\"x\nc\n",
+		"a,,b\n",
+		"a,b,a\n",
+		"email\n" + eucKR("홍길동\n"),
+		utf16LE("email\tname\r\na\tb\r\n"),
+		"\"unterminated\n",
+		"PK\x03\x04",
+		"",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), false)
+	}
+	f.Add([]byte("email;name\na;b\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, semicolon bool) {
+		opts := campaign.SourceOptions{Stdin: bytes.NewReader(data)}
+		if semicolon {
+			opts.Delimiter = ';'
+		}
+		src, err := campaign.OpenSource("-", opts)
+		if err != nil {
+			var ie *campaign.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("OpenSource error %v (%T) is not an *InputError", err, err)
+			}
+			return
+		}
+		defer src.Close()
+		columns := src.Columns()
+		if len(columns) == 0 {
+			t.Fatal("no columns")
+		}
+		for _, c := range columns {
+			if c == "" || c != strings.TrimSpace(c) {
+				t.Fatalf("column name %q is blank or not trimmed", c)
+			}
+		}
+		last := 0
+		for calls := 0; ; calls++ {
+			if calls > len(data)+1 {
+				t.Fatalf("Next called %d times on %d bytes without an end", calls, len(data))
+			}
+			row, err := src.Next()
+			if err == io.EOF {
+				return
+			}
+			var re *campaign.RowError
+			var ie *campaign.InputError
+			switch {
+			case errors.As(err, &re):
+				row.Num = re.Row
+			case errors.As(err, &ie):
+				if _, again := src.Next(); again != err {
+					t.Fatalf("Next after %v returned %v", err, again)
+				}
+				return
+			case err != nil:
+				t.Fatalf("Next error %v (%T) is neither a *RowError nor an *InputError", err, err)
+			default:
+				if len(row.Fields) != len(columns) {
+					t.Fatalf("row %d has %d fields, the header %d columns", row.Num, len(row.Fields), len(columns))
+				}
+				for _, c := range columns {
+					if _, ok := row.Fields[c]; !ok {
+						t.Fatalf("row %d lacks column %q", row.Num, c)
+					}
+				}
+			}
+			if row.Num <= last {
+				t.Fatalf("row number %d after %d", row.Num, last)
+			}
+			last = row.Num
+		}
+	})
+}
