@@ -111,7 +111,7 @@ func exitCode(err error) int {
 // isStateConflict reports whether err says the state file is locked by
 // another run or belongs to a different campaign.
 func isStateConflict(err error) bool {
-	// TODO(lead): match campaign.LockedError and campaign.CampaignMismatchError
-	// with errors.As once the journal adds them.
-	return false
+	var le *campaign.LockedError
+	var me *campaign.CampaignMismatchError
+	return errors.As(err, &le) || errors.As(err, &me)
 }
