@@ -202,7 +202,7 @@ func TestTooManyConnections(t *testing.T) {
 						break
 					}
 					de := deliveryError(t, err)
-					if de.Class != campaign.Temporary || de.Code != 421 || attempt > 50 {
+					if de.Class != campaign.Temporary || de.Code != 421 || attempt > 10000 {
 						t.Errorf("Send: %v", err)
 						return
 					}

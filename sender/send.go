@@ -11,8 +11,9 @@ import (
 )
 
 // Send makes one delivery attempt of msg: it waits for a free connection
-// slot and for the shared rate limit, takes an idle connection or dials one,
-// and sends msg to every envelope recipient. It returns the server's final
+// slot, takes an idle connection or dials one, waits for the shared rate
+// limit, and sends msg to every envelope recipient. (At rates so low that
+// the wait outlasts IdleTimeout, the connection is replaced after the wait.) It returns the server's final
 // reply ("250 2.0.0 Ok: queued as ...").
 //
 // Failures are *campaign.DeliveryError: Temporary for 4xx replies, timeouts
@@ -36,23 +37,24 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 	}
 	defer func() { <-p.slots }()
 
-	// The rate wait also ends when the pool closes.
-	wctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(p.ctx, cancel)
-	err := p.thr.Wait(wctx)
-	stop()
-	cancel()
-	switch {
-	case ctx.Err() != nil:
-		return "", ctx.Err()
-	case p.ctx.Err() != nil:
-		return "", closedError()
-	case err != nil:
-		return "", err
-	}
-
+	// The connection comes first, so that the time a dial takes does not
+	// fall between the rate token and the message (the server would see
+	// messages bunched).
 	cn := p.take()
 	if cn == nil {
+		var err error
+		if cn, err = p.dial(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := p.wait(ctx); err != nil {
+		p.put(cn)
+		return "", err
+	}
+	if time.Since(cn.lastUsed) > p.cfg.IdleTimeout {
+		// The rate wait outlasted IdleTimeout (only at low rates).
+		p.bg.Go(func() { p.retire(cn) })
+		var err error
 		if cn, err = p.dial(ctx); err != nil {
 			return "", err
 		}
@@ -74,6 +76,22 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 		return "", derr
 	}
 	return reply, nil
+}
+
+// wait waits for the shared rate limit; it also ends when the pool closes.
+func (p *Pool) wait(ctx context.Context) error {
+	wctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(p.ctx, cancel)
+	err := p.thr.Wait(wctx)
+	stop()
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case p.ctx.Err() != nil:
+		return closedError()
+	}
+	return err
 }
 
 // Close stops the pool: Sends waiting for a slot or the rate limit return
