@@ -3,23 +3,26 @@ package campaign
 import "encoding/binary"
 
 // keyIndex maps recipient keys to what the state file says about them,
-// compactly: a million keys cost a few tens of megabytes. Each key is stored
-// once, length-prefixed, in 1 MiB chunks; the map goes from the key's 64-bit
-// FNV-1a hash (stable across processes) to a slot that points at the stored
-// key, so a hash collision is detected by comparing keys. A key whose hash
-// is taken by another key, or that is too long for a chunk, lives in the
-// small overflow map instead. keyIndex is not safe for concurrent writes.
+// compactly: a million keys cost about 50 MB. Each key is stored once, in
+// 1 MiB chunks, as [row uint32][uvarint length][key bytes]. An
+// open-addressing table of 8-byte entries (linear probing, at most 3/4
+// full) points at the stored keys; an entry holds the key's offset, 16 bits
+// of its 64-bit FNV-1a hash (stable across processes) to skip most key
+// comparisons, its status and its count of sending records. Keys are always
+// compared in full, so hash collisions cost a probe, never a wrong answer.
+// Keys too long for a chunk live in a small map instead. keyIndex is not
+// safe for concurrent writes.
 type keyIndex struct {
 	hash     func([]byte) uint64
-	slots    map[uint64]slot
-	over     map[string]slot
+	table    []uint64 // 0: empty; else off+1 | tag<<32 | st<<48 | sends<<56
+	n        int      // entries in table
 	chunks   [][]byte
+	long     map[string]slot
 	unknowns int // keys whose status is stSending
 }
 
 // slot is what the index knows of one key.
 type slot struct {
-	off   uint32 // chunk<<chunkBits | position of the stored key
 	row   uint32 // data-row number of the key's last record
 	st    uint8  // last status (see mergeStatus)
 	sends uint8  // sending records seen, saturating at 255
@@ -28,12 +31,13 @@ type slot struct {
 const (
 	chunkBits   = 20
 	chunkSize   = 1 << chunkBits
-	maxChunks   = 1 << (32 - chunkBits)
+	maxChunks   = 1<<(32-chunkBits) - 1 // keeps off+1 within 32 bits
 	maxKeyBytes = 4096
+	minTable    = 1 << 10
 )
 
 func newKeyIndex() *keyIndex {
-	return &keyIndex{hash: fnv64a, slots: make(map[uint64]slot), over: make(map[string]slot)}
+	return &keyIndex{hash: fnv64a, long: make(map[string]slot)}
 }
 
 // fnv64a is the 64-bit FNV-1a hash of b.
@@ -46,18 +50,22 @@ func fnv64a(b []byte) uint64 {
 	return h
 }
 
+// at returns the chunk holding off and the position of its entry.
+func (x *keyIndex) at(off uint32) ([]byte, int) {
+	return x.chunks[off>>chunkBits], int(off & (chunkSize - 1))
+}
+
 // stored returns the key stored at off.
 func (x *keyIndex) stored(off uint32) []byte {
-	c := x.chunks[off>>chunkBits]
-	p := int(off & (chunkSize - 1))
-	n, w := binary.Uvarint(c[p:])
-	return c[p+w : p+w+int(n)]
+	c, p := x.at(off)
+	n, w := binary.Uvarint(c[p+4:])
+	return c[p+4+w : p+4+w+int(n)]
 }
 
 // store appends key to the chunks and returns its offset, or false when
 // the key is too long or the chunks are full.
 func (x *keyIndex) store(key []byte) (uint32, bool) {
-	need := binary.MaxVarintLen64 + len(key)
+	need := 4 + binary.MaxVarintLen64 + len(key)
 	if len(key) > maxKeyBytes {
 		return 0, false
 	}
@@ -71,38 +79,91 @@ func (x *keyIndex) store(key []byte) (uint32, bool) {
 	}
 	c := x.chunks[last]
 	off := uint32(last)<<chunkBits | uint32(len(c))
+	c = append(c, 0, 0, 0, 0)
 	c = binary.AppendUvarint(c, uint64(len(key)))
 	x.chunks[last] = append(c, key...)
 	return off, true
 }
 
+func pack(off uint32, tag uint16, s slot) uint64 {
+	return uint64(off+1) | uint64(tag)<<32 | uint64(s.st)<<48 | uint64(s.sends)<<56
+}
+
+// unpack returns the offset and slot of entry e.
+func (x *keyIndex) unpack(e uint64) (uint32, slot) {
+	off := uint32(e) - 1
+	c, p := x.at(off)
+	return off, slot{row: binary.LittleEndian.Uint32(c[p:]), st: uint8(e >> 48), sends: uint8(e >> 56)}
+}
+
+// find returns the table position of key, whose hash is h, and whether it
+// is there; if not, the position is where it would go.
+func (x *keyIndex) find(key []byte, h uint64) (int, bool) {
+	mask := len(x.table) - 1
+	tag := uint16(h >> 48)
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		e := x.table[i]
+		if e == 0 {
+			return i, false
+		}
+		if uint16(e>>32) == tag && string(x.stored(uint32(e)-1)) == string(key) {
+			return i, true
+		}
+	}
+}
+
+// grow doubles the table.
+func (x *keyIndex) grow() {
+	old := x.table
+	x.table = make([]uint64, max(minTable, 2*len(old)))
+	mask := len(x.table) - 1
+	for _, e := range old {
+		if e == 0 {
+			continue
+		}
+		i := int(x.hash(x.stored(uint32(e)-1))) & mask
+		for x.table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		x.table[i] = e
+	}
+}
+
 // get returns the slot of key.
 func (x *keyIndex) get(key []byte) (slot, bool) {
-	if s, ok := x.slots[x.hash(key)]; ok && string(x.stored(s.off)) == string(key) {
-		return s, true
+	if len(x.table) > 0 {
+		if i, ok := x.find(key, x.hash(key)); ok {
+			_, s := x.unpack(x.table[i])
+			return s, true
+		}
 	}
-	s, ok := x.over[string(key)]
+	s, ok := x.long[string(key)]
 	return s, ok
 }
 
 // add merges a record with status st for key, from data row row, into the
 // index.
 func (x *keyIndex) add(key []byte, st uint8, row int64) {
-	h := x.hash(key)
-	s, inSlots := x.slots[h]
-	if inSlots && string(x.stored(s.off)) != string(key) {
-		inSlots = false // collision: key belongs in over
-		s = slot{}
-		if o, ok := x.over[string(key)]; ok {
-			s = o
-		}
-	} else if !inSlots {
-		if o, ok := x.over[string(key)]; ok {
-			s = o
-		} else if off, ok := x.store(key); ok {
-			s, inSlots = slot{off: off}, true
-		}
+	if (x.n+1)*4 > len(x.table)*3 {
+		x.grow()
 	}
+	h := x.hash(key)
+	i, found := x.find(key, h)
+	var (
+		off     uint32
+		s       slot
+		inTable = true
+	)
+	if found {
+		off, s = x.unpack(x.table[i])
+	} else if o, ok := x.long[string(key)]; ok {
+		s, inTable = o, false
+	} else if off, ok = x.store(key); ok {
+		x.n++
+	} else {
+		inTable = false
+	}
+
 	if s.st == stSending {
 		x.unknowns--
 	}
@@ -117,22 +178,28 @@ func (x *keyIndex) add(key []byte, st uint8, row int64) {
 	if s.st == stSending {
 		x.unknowns++
 	}
-	if inSlots {
-		x.slots[h] = s
-	} else {
-		x.over[string(key)] = s
+
+	if !inTable {
+		x.long[string(key)] = s
+		return
 	}
+	c, p := x.at(off)
+	binary.LittleEndian.PutUint32(c[p:], s.row)
+	x.table[i] = pack(off, uint16(h>>48), s)
 }
 
 // each calls fn for every key in the index, in no particular order.
 func (x *keyIndex) each(fn func(key []byte, s slot)) {
-	for _, s := range x.slots {
-		fn(x.stored(s.off), s)
+	for _, e := range x.table {
+		if e != 0 {
+			off, s := x.unpack(e)
+			fn(x.stored(off), s)
+		}
 	}
-	for k, s := range x.over {
+	for k, s := range x.long {
 		fn([]byte(k), s)
 	}
 }
 
 // len returns the number of keys.
-func (x *keyIndex) len() int { return len(x.slots) + len(x.over) }
+func (x *keyIndex) len() int { return x.n + len(x.long) }
