@@ -35,7 +35,18 @@ func golden(t *testing.T, name string, data []byte) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(data, want) {
-		t.Errorf("%s differs from the rendered message (run go test -update after checking the change):\n%s", path, data)
+		got, exp := bytes.Split(data, []byte("\n")), bytes.Split(want, []byte("\n"))
+		i := 0
+		for i < len(got) && i < len(exp) && bytes.Equal(got[i], exp[i]) {
+			i++
+		}
+		line := func(l [][]byte) []byte {
+			if i < len(l) {
+				return l[i]
+			}
+			return []byte("(end)")
+		}
+		t.Errorf("%s: line %d differs (go test -update rewrites the file):\n got %q\nwant %q", path, i+1, line(got), line(exp))
 	}
 }
 

@@ -27,14 +27,14 @@ func writeHeader(b *bytes.Buffer, h *header, v string, addrs []*mail.Address) er
 }
 
 // writeAddressHeader writes the addresses in canonical form, folded between
-// words. net/mail already encodes non-ASCII display names.
+// words.
 func writeAddressHeader(b *bytes.Buffer, name string, addrs []*mail.Address) error {
 	var sb strings.Builder
 	for i, a := range addrs {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(a.String())
+		formatAddress(&sb, a)
 	}
 	start := b.Len()
 	if !fold(b, name, sb.String()) {
@@ -146,4 +146,42 @@ func writeEncodedWords(b *bytes.Buffer, name, v string) {
 		first = false
 	}
 	b.WriteString("\r\n")
+}
+
+// formatAddress writes a as net/mail.Address.String does, except that a
+// display name that is not printable ASCII is always written as base64
+// encoded-words: the Q encoding that net/mail picks for some names (one with
+// a backslash, say) does not parse back.
+func formatAddress(sb *strings.Builder, a *mail.Address) {
+	if a.Name == "" || printableASCII(a.Name) {
+		sb.WriteString(a.String())
+		return
+	}
+	// Words of at most 36 octets (60 characters encoded), separated by
+	// spaces where writeAddressHeader may fold.
+	name := a.Name
+	var raw [36]byte
+	var enc [48]byte
+	for len(name) > 0 {
+		n := min(len(name), len(raw))
+		for n < len(name) && !utf8.RuneStart(name[n]) {
+			n--
+		}
+		copy(raw[:], name[:n])
+		base64.StdEncoding.Encode(enc[:], raw[:n])
+		sb.WriteString("=?utf-8?b?")
+		sb.Write(enc[:base64.StdEncoding.EncodedLen(n)])
+		sb.WriteString("?= ")
+		name = name[n:]
+	}
+	sb.WriteString((&mail.Address{Address: a.Address}).String())
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 && s[i] != '\t' || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -28,7 +28,7 @@ func now() time.Time {
 }
 
 // newTemplate parses the template text written to dir/template.html.
-func newTemplate(t *testing.T, dir, text string, opts render.Options) (*render.Template, error) {
+func newTemplate(t testing.TB, dir, text string, opts render.Options) (*render.Template, error) {
 	t.Helper()
 	path := filepath.Join(dir, "template.html")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
@@ -40,7 +40,7 @@ func newTemplate(t *testing.T, dir, text string, opts render.Options) (*render.T
 }
 
 // mustTemplate is newTemplate for templates that must parse.
-func mustTemplate(t *testing.T, dir, text string, opts render.Options) *render.Template {
+func mustTemplate(t testing.TB, dir, text string, opts render.Options) *render.Template {
 	t.Helper()
 	tmpl, err := newTemplate(t, dir, text, opts)
 	if err != nil {
