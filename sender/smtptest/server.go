@@ -52,6 +52,8 @@ type Message struct {
 	// MAIL, RCPT and DATA commands of the message: 1 when the client
 	// pipelined them in one write. It is only meaningful without TLS.
 	Reads int
+	// TLS is true when the message came over TLS (STARTTLS or implicit).
+	TLS bool
 	// Time is when the server finished reading the data.
 	Time time.Time
 }

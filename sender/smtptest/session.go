@@ -74,6 +74,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (ss *session) Data(r io.Reader) error {
 	m := Message{From: ss.from, To: ss.to}
+	_, m.TLS = ss.c.TLSConnectionState()
 	if ss.conn != nil {
 		m.Conn = ss.conn.id
 		m.Reads = int(ss.conn.reads.Load()-ss.mailReads) + 1
