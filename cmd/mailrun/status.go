@@ -1,8 +1,356 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// statusCommand is `mailrun status`. (Owned by the journal work; stub for now.)
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+)
+
+// statusCommand is `mailrun status`: what a state file says was delivered,
+// failed and is still to do.
 func statusCommand() *cli.Command {
-	return &cli.Command{Name: "status", Usage: "what was delivered, failed, pending"}
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show what was delivered, failed and is pending; write the failed rows to a CSV file",
+		UsageText: `mailrun status --state FILE [--data FILE] [--failed-csv OUT] [--json]
+
+Examples:
+  mailrun status --state recipients.csv.state
+  mailrun status --state recipients.csv.state --data recipients.csv --failed-csv retry.csv`,
+		Description: `Reads the state file without locking it, so it also works while a send is
+running (a record being written is ignored). Counts recipients by their last
+status: delivered, failed (permanently), deferred (temporary failures
+remained; the same send command retries them), unknown (the run stopped
+between sending and the server's reply; the next send sends them again with
+the same Message-ID), then lists the failures.
+
+With --data, also counts the pending rows: data rows with no delivered,
+failed, duplicate or skipped record. Rows are matched by row number, so give
+the data file the campaign was sent from, unchanged.
+
+--failed-csv OUT (needs --data) writes the failed and deferred rows with all
+their original columns plus status, code and error columns (reused if the
+data already has them), ready to be fixed and sent as a new campaign. The
+file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.`,
+		Flags: []cli.Flag{
+			stringFlag("state", "", "state `FILE` to read (required)", true),
+			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
+			stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
+			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
+			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
+			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
+			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
+			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
+		},
+		Action: runStatus,
+	}
+}
+
+// statusMaxListed bounds the failures and unknowns listed in the human
+// output.
+const statusMaxListed = 20
+
+// statusReport is what status prints; with --json, as JSON.
+type statusReport struct {
+	*campaign.State
+	// DataRows and Pending are set with --data.
+	DataRows *int `json:"data_rows,omitempty"`
+	Pending  *int `json:"pending,omitempty"`
+	// FailedCSV names the file --failed-csv wrote, with its row count.
+	FailedCSV     string `json:"failed_csv,omitempty"`
+	FailedCSVRows int    `json:"failed_csv_rows,omitempty"`
+}
+
+// runStatus is the Action of status.
+func runStatus(c *cli.Context) error {
+	if err := requireFlags(c, "state"); err != nil {
+		return err
+	}
+	out := c.String("failed-csv")
+	if out != "" && c.String("data") == "" {
+		return usageError("--failed-csv needs --data: the failed rows are copied from the data file")
+	}
+	st, err := campaign.ReadState(c.String("state"))
+	if err != nil {
+		return err
+	}
+	rep := statusReport{State: st}
+	if c.String("data") != "" {
+		if err := scanData(c, &rep, out); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printStatus(c.App.Writer, &rep)
+}
+
+// scanData reads the data file once: it counts the rows and the pending
+// ones and, if out is set, writes the failed rows to out.
+func scanData(c *cli.Context, rep *statusReport, out string) (err error) {
+	src, err := openSource(c)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	var fw *failedWriter
+	if out != "" {
+		if fw, err = newFailedWriter(out, src.Columns(), rep.Failures); err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := fw.close(err != nil); err == nil {
+				err = cerr
+			}
+		}()
+	}
+	rows, pending := 0, 0
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *campaign.RowError
+		if errors.As(err, &re) {
+			row = campaign.Row{Num: re.Row}
+		} else if err != nil {
+			return err
+		}
+		rows++
+		if !settled(rep.State, row.Num) {
+			pending++
+		}
+		if fw != nil && row.Fields != nil {
+			if err := fw.write(row); err != nil {
+				return err
+			}
+		}
+	}
+	rep.DataRows, rep.Pending = &rows, &pending
+	if fw != nil {
+		rep.FailedCSV, rep.FailedCSVRows = out, fw.n
+	}
+	return nil
+}
+
+// settled reports whether data row num needs nothing more: it was
+// delivered, failed permanently, or was a duplicate or skipped.
+func settled(st *campaign.State, num int) bool {
+	s, ok := st.RowStatus(num)
+	return ok && s != campaign.StatusSending && s != campaign.StatusDeferred
+}
+
+// failedWriter writes the failed rows CSV. It uses encoding/csv rather than
+// gocsv: the columns are the data file's, known only at run time, and gocsv
+// writes only structs (fixed columns).
+type failedWriter struct {
+	path    string
+	f       *os.File
+	w       *csv.Writer
+	columns []string
+	extra   [3]int // indexes of the status, code and error columns in a record
+	record  []string
+	byRow   map[int]campaign.Failure
+	n       int
+}
+
+// newFailedWriter creates out (mode 0600) and writes its header: columns,
+// then status, code and error unless columns already has them.
+func newFailedWriter(out string, columns []string, failures []campaign.Failure) (*failedWriter, error) {
+	fw := &failedWriter{path: out, columns: columns, byRow: make(map[int]campaign.Failure, len(failures))}
+	for _, f := range failures {
+		fw.byRow[f.Row] = f
+	}
+	header := slices.Clone(columns)
+	for i, name := range []string{"status", "code", "error"} {
+		fw.extra[i] = slices.Index(header, name)
+		if fw.extra[i] < 0 {
+			fw.extra[i] = len(header)
+			header = append(header, name)
+		}
+	}
+	fw.record = make([]string, len(header))
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("--failed-csv: %w", err)
+	}
+	fw.f, fw.w = f, csv.NewWriter(f)
+	if strings.HasSuffix(strings.ToLower(out), ".tsv") {
+		fw.w.Comma = '\t'
+	}
+	if err := fw.w.Write(header); err != nil {
+		_ = fw.close(true)
+		return nil, fmt.Errorf("--failed-csv: %w", err)
+	}
+	return fw, nil
+}
+
+// write writes row if it is one of the failures.
+func (fw *failedWriter) write(row campaign.Row) error {
+	f, ok := fw.byRow[row.Num]
+	if !ok {
+		return nil
+	}
+	for i, col := range fw.columns {
+		fw.record[i] = row.Fields[col]
+	}
+	code := ""
+	if f.Code != 0 {
+		code = strconv.Itoa(f.Code)
+	}
+	fw.record[fw.extra[0]] = string(f.Status)
+	fw.record[fw.extra[1]] = code
+	fw.record[fw.extra[2]] = cellText(failureText(f))
+	fw.n++
+	if err := fw.w.Write(fw.record); err != nil {
+		return fmt.Errorf("--failed-csv: %w", err)
+	}
+	return nil
+}
+
+// close flushes and closes the file, removing it when failed is set.
+func (fw *failedWriter) close(failed bool) error {
+	fw.w.Flush()
+	err := fw.w.Error()
+	if cerr := fw.f.Close(); err == nil {
+		err = cerr
+	}
+	if failed || err != nil {
+		_ = os.Remove(fw.path)
+	}
+	if err != nil {
+		return fmt.Errorf("--failed-csv: %w", err)
+	}
+	return nil
+}
+
+// failureText is the reason of a failure in one line: the enhanced code,
+// the server's text and the refused recipient, control characters (which
+// a hostile server could use to drive a terminal) replaced by spaces.
+func failureText(f campaign.Failure) string {
+	s := printable(f.Text)
+	if f.Enhanced != "" && !strings.HasPrefix(s, f.Enhanced) {
+		s = f.Enhanced + " " + s
+	}
+	if f.Recipient != "" && !strings.Contains(s, f.Recipient) {
+		s += " (recipient " + f.Recipient + ")"
+	}
+	return s
+}
+
+// printable replaces the control characters of s by spaces.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// cellText keeps text that comes from an SMTP server from being read as a
+// formula by a spreadsheet that opens the CSV file.
+func cellText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// printStatus writes the human status report.
+func printStatus(w io.Writer, r *statusReport) error {
+	st := r.State
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "State file\t%s\n", st.Path)
+	fmt.Fprintf(tw, "Campaign\t%s (data %s, template %.12s)\n", st.CampaignID, orDash(st.DataFile), st.TemplateHash)
+	fmt.Fprintf(tw, "Started\t%s\n", when(st.Created))
+	fmt.Fprintf(tw, "Last activity\t%s\n", when(st.LastActivity))
+	fmt.Fprintln(tw)
+	c := st.Counts
+	fmt.Fprintf(tw, "Recipients\t%d\n", c.Recipients)
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
+		{"duplicate", c.Duplicate}, {"skipped", c.Skipped}} {
+		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
+			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
+		}
+	}
+	if r.Pending != nil {
+		fmt.Fprintf(tw, "Data rows\t%d\n", *r.DataRows)
+		fmt.Fprintf(tw, "  pending\t%d\n", *r.Pending)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if n := len(st.Failures); n > 0 {
+		fmt.Fprintf(w, "\nFailures (%d):\n", n)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, f := range st.Failures[:min(n, statusMaxListed)] {
+			code := ""
+			if f.Code != 0 {
+				code = strconv.Itoa(f.Code)
+			}
+			fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", f.Row, printable(orDash(f.Key)), f.Status, code, failureText(f))
+		}
+		_ = tw.Flush()
+		if n > statusMaxListed {
+			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
+		}
+		if r.FailedCSV == "" {
+			fmt.Fprintln(w, "  (--data FILE --failed-csv OUT writes them with their data, to fix and send again)")
+		}
+	}
+	if n := len(st.Unknowns); n > 0 {
+		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
+			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
+		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
+			fmt.Fprintf(w, "  row %d  %s\n", u.Row, printable(orDash(u.Key)))
+		}
+		if n > statusMaxListed {
+			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
+		}
+	}
+	if st.Resent > 0 {
+		fmt.Fprintf(w, "\nSent more than once (a resumed run sent them again): %s; receivers may see duplicates.\n", plural(st.Resent, "recipient"))
+	}
+	if st.Recovered != "" {
+		fmt.Fprintf(w, "\nNote: %s (a run may be writing it).\n", st.Recovered)
+	}
+	if r.FailedCSV != "" {
+		fmt.Fprintf(w, "\nWrote %s to %s.\n", plural(r.FailedCSVRows, "row"), r.FailedCSV)
+	}
+	return nil
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
