@@ -46,12 +46,16 @@ const stdinName = "stdin"
 //
 // The header is the first non-blank row. Its names are trimmed of
 // surrounding spaces; trailing columns without a name are dropped, while a
-// column without a name before a named one, or a name that repeats, is an
-// *InputError naming the column. Every error OpenSource returns is an
-// *InputError: missing file, empty file ("no header row"), a file that is not
-// what its extension says, text that is not UTF-8 when opts.Encoding is
-// empty (the message names the --encoding option), an unknown encoding or
-// sheet (the message lists valid ones).
+// column without a name before a named one, a name that repeats, or a name
+// with a line break in it (the sign of a file whose lines end in a bare CR)
+// is an *InputError naming the column. A CSV header of a single column whose
+// name holds ';', a tab or '|' is refused, unless opts.Delimiter was given,
+// with a hint to pass --delimiter (Excel in many European locales separates
+// fields with ';'). Every error OpenSource returns is an *InputError:
+// missing file, empty file ("no header row"), a file that is not what its
+// extension says, text that is not UTF-8 when opts.Encoding is empty (the
+// message names the --encoding option), an unknown encoding or sheet (the
+// message lists valid ones).
 //
 // The returned Source streams the rows: memory does not grow with their
 // number. Beyond the Source interface's contract:
@@ -128,6 +132,10 @@ func newHeader(cells []string) (*header, error) {
 		name := strings.TrimSpace(c)
 		if name == "" {
 			return nil, fmt.Errorf("column %s has no name", columnLabel(i))
+		}
+		if strings.ContainsAny(name, "\r\n") {
+			return nil, fmt.Errorf("the name of column %s spans lines (%q); if the lines of the file end in "+
+				"a bare CR (old Mac Excel), save it again as \"CSV UTF-8\"", columnLabel(i), name)
 		}
 		if j, dup := seen[name]; dup {
 			return nil, fmt.Errorf("column %s repeats the name %q of column %s", columnLabel(i), name, columnLabel(j))

@@ -82,15 +82,17 @@ func newCSVSource(name string, in io.Reader, closer io.Closer, comma rune, opts 
 	s.r.Comma = comma
 	s.r.FieldsPerRecord = -1
 	s.r.ReuseRecord = true
-	if err := s.readHeader(); err != nil {
+	if err := s.readHeader(opts.Delimiter == 0); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // readHeader reads records up to the first non-blank one and makes it the
-// header.
-func (s *csvSource) readHeader() error {
+// header. When guessed is set (the delimiter came from the extension), a
+// header of one column whose name holds another usual delimiter is refused
+// with a hint to pass --delimiter.
+func (s *csvSource) readHeader(guessed bool) error {
 	for {
 		rec, err := s.r.Read()
 		if err == io.EOF {
@@ -114,6 +116,13 @@ func (s *csvSource) readHeader() error {
 		}
 		if s.hdr, err = newHeader(rec); err != nil {
 			return &InputError{File: s.name, Line: start, Err: err}
+		}
+		if cols := s.hdr.columns; guessed && len(cols) == 1 {
+			if i := strings.IndexAny(cols[0], ";\t|"); i >= 0 {
+				return &InputError{File: s.name, Line: start, Err: fmt.Errorf(
+					"the header has one column, %q: if %q separates the fields, pass --delimiter %q",
+					cols[0], cols[0][i], cols[0][i])}
+			}
 		}
 		s.hdrLine, s.end = start, end
 		return nil

@@ -178,6 +178,24 @@ func TestCSVSource(t *testing.T) {
 			wantErr: `data.csv:1: the file is not UTF-8 (header, column 1 (A))` + notUTF8,
 		},
 		{
+			name:    "semicolons without --delimiter",
+			file:    "data.csv",
+			data:    "email;name\na;A\n",
+			wantErr: `data.csv:1: the header has one column, "email;name": if ';' separates the fields, pass --delimiter ';'`,
+		},
+		{
+			name:    "old Mac line endings",
+			file:    "data.csv",
+			data:    "email,name\ra,A\rb,B\r",
+			wantErr: `data.csv:1: the name of column 2 (B) spans lines ("name\ra"); if the lines of the file end in a bare CR (old Mac Excel), save it again as "CSV UTF-8"`,
+		},
+		{
+			name:    "bad quoting in the header",
+			file:    "data.csv",
+			data:    "email,\"name\"x\na,A\n",
+			wantErr: `data.csv:1: header: bad quoting (byte 12): quote whole fields and double the quotes inside them`,
+		},
+		{
 			name:    "empty file",
 			file:    "data.csv",
 			data:    "",
@@ -366,4 +384,44 @@ func utf16LE(s string) string {
 		panic(err)
 	}
 	return b
+}
+
+// BenchmarkCSVSource reads a 10,000-row, 6-column CSV file through
+// OpenSource and Next, and reports rows per second.
+func BenchmarkCSVSource(b *testing.B) {
+	const rows = 10000
+	var sb strings.Builder
+	sb.WriteString("email,name,id,city,phone,amount\n")
+	for i := range rows {
+		n := strconv.Itoa(i)
+		sb.WriteString("user" + n + "@example.com,\"Kim, Min-" + n + "\"," + n + ",Seoul,010-1234-" + n + "," + n + ".50\n")
+	}
+	path := filepath.Join(b.TempDir(), "data.csv")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(sb.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		src, err := campaign.OpenSource(path, campaign.SourceOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		src.Close()
+		if n != rows {
+			b.Fatalf("read %d rows, want %d", n, rows)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
