@@ -53,7 +53,7 @@ func (t *Template) Check(columns []string) error {
 		}
 	}
 	note(t.path, t.bodyLine, t.bodySrc, t.bodyRefs())
-	if t.text != nil {
+	if t.textPath != "" {
 		note(t.textPath, 1, t.textSrc, textRefs(t.text))
 	}
 	if len(missing) == 0 {

@@ -2,6 +2,8 @@ package render_test
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -75,6 +77,37 @@ X-Mailer: mailrun
 		}
 		if got := shape(m.root); got != "multipart/alternative[text/plain text/html]" {
 			t.Fatalf("MIME structure %s", got)
+		}
+	})
+}
+
+// FuzzRenderBody puts arbitrary text into the text and HTML parts: the
+// quoted-printable encoding must keep lines within 76 characters and decode
+// back to the same text (line breaks as LF), and the HTML must be escaped.
+func FuzzRenderBody(f *testing.F) {
+	for _, s := range []string{"", "plain", "trailing space \nand tab\t\n", "=3D = ==", "\r\n\r\r\n", "한국어 본문 " + strings.Repeat("가", 100), strings.Repeat("x", 200), "<b>&amp;</b>", "\x00\xff\x7f"} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	text := filepath.Join(dir, "text.txt")
+	if err := os.WriteFile(text, []byte("[{{.v}}]"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	tmpl := mustTemplate(f, dir, "From: a@example.com\nTo: b@example.com\n\n<p>{{.v}}</p>", render.Options{TextPath: text})
+	f.Fuzz(func(t *testing.T, v string) {
+		msg, err := tmpl.Render(campaign.Row{Num: 1, Fields: map[string]string{"v": v}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkLines(t, msg.Data, 78)
+		m := parseMessage(t, msg.Data)
+		plain, _ := find(m.root, "text/plain")
+		if got, want := string(plain.body), "["+strings.ReplaceAll(v, "\r\n", "\n")+"]"; got != want {
+			t.Fatalf("text part %q, want %q", got, want)
+		}
+		html, _ := find(m.root, "text/html")
+		if strings.ContainsAny(strings.TrimSuffix(strings.TrimPrefix(string(html.body), "<p>"), "</p>"), "<>") {
+			t.Fatalf("html part not escaped: %q", html.body)
 		}
 	})
 }

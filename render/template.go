@@ -50,8 +50,8 @@ type Template struct {
 	body     *htmltemplate.Template
 	bodySrc  string
 	bodyLine int // file line of the body's first line
-	text     *texttemplate.Template
-	textSrc  string
+	text     *texttemplate.Template // from TextPath, or derived from the body
+	textSrc  string                 // TextPath's text ("" when derived)
 
 	bodyFields, textFields []string // row fields the body and text use
 
@@ -95,6 +95,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 		t.textFields = fieldsOf(t.text)
 	}
 	t.bodyFields = names(t.bodyRefs())
+	if t.text == nil {
+		t.text = deriveText(t.bodySrc, t.bodyFields)
+	}
 	t.hash = hex.EncodeToString(h.Sum(nil))
 	if err := t.openAttachDir(); err != nil {
 		return nil, err

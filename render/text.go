@@ -1,10 +1,32 @@
 package render
 
 import (
+	"slices"
 	"strings"
+	texttemplate "text/template"
 
 	"github.com/k3a/html2text"
 )
+
+// deriveText converts the body's HTML template source to a text/template
+// once, so that the text part costs a template execution per row instead
+// of an HTML conversion: tags fall away while the actions between them
+// stay. The result is used only if it parses and uses no field the body
+// does not; otherwise it returns nil and each row's rendered HTML is
+// converted instead. The two give the same text except that a field value
+// is inserted as it is, not as HTML (a line break in a value stays one).
+func deriveText(bodySrc string, bodyFields []string) *texttemplate.Template {
+	t, err := texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(htmlToText(bodySrc))
+	if err != nil {
+		return nil
+	}
+	for _, f := range fieldsOf(t) {
+		if !slices.Contains(bodyFields, f) {
+			return nil
+		}
+	}
+	return t
+}
 
 // tableBreaks puts a line break before each table row and a space before
 // each cell, which html2text would otherwise run together.
