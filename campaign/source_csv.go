@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -129,8 +130,8 @@ func (s *csvSource) readHeader(guessed bool) error {
 	}
 }
 
-// Columns returns the header's column names in file order.
-func (s *csvSource) Columns() []string { return s.hdr.columns }
+// Columns returns a copy of the header's column names, in file order.
+func (s *csvSource) Columns() []string { return slices.Clone(s.hdr.columns) }
 
 // Next returns the next non-blank row (see OpenSource for the errors).
 func (s *csvSource) Next() (Row, error) {

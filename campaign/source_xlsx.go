@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -139,8 +140,8 @@ func (s *xlsxSource) next() ([]string, error) {
 	return cells, nil
 }
 
-// Columns returns the header's column names in sheet order.
-func (s *xlsxSource) Columns() []string { return s.hdr.columns }
+// Columns returns a copy of the header's column names, in sheet order.
+func (s *xlsxSource) Columns() []string { return slices.Clone(s.hdr.columns) }
 
 // Next returns the next non-blank row (see OpenSource for the errors).
 func (s *xlsxSource) Next() (Row, error) {
