@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"strings"
 
@@ -36,12 +35,10 @@ type validation struct {
 	rows, messages, problems, duplicates int
 	attachments                          int
 	attachBytes                          int64
-	// keys maps the 64-bit FNV-1a hash of each recipient key to the first
-	// row that had it; recipients holds the hashes of the envelope
-	// addresses. Hashes keep the memory per row small; two different keys
-	// share a hash with a probability near 2^-64 per pair.
-	keys       map[uint64]int
-	recipients map[uint64]struct{}
+	// keys maps the hash64 of each recipient key to the first row that had
+	// it; recipients holds the hash64 of each envelope address. Hashes keep
+	// the memory per row small.
+	keys, recipients *hashTable
 }
 
 // runValidate is the Action of validate.
@@ -55,7 +52,7 @@ func runValidate(c *cli.Context) error {
 	log.Debug("validating", "data", c.String("data"), "template", c.String("template"), "columns", len(src.Columns()))
 
 	out := c.App.Writer
-	v := validation{keys: map[uint64]int{}, recipients: map[uint64]struct{}{}}
+	v := validation{keys: newHashTable(true), recipients: newHashTable(false)}
 	for {
 		row, err := src.Next()
 		if err == io.EOF {
@@ -96,13 +93,11 @@ func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
 		v.problem(out, rowError(row.Num, "", err))
 		return
 	}
-	h := hash64(key)
-	if first, ok := v.keys[h]; ok {
+	if first, dup := v.keys.put(hash64(key), uint32(row.Num)); dup {
 		v.duplicates++
 		v.problem(out, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("duplicate of row %d", first)})
 		return
 	}
-	v.keys[h] = row.Num
 	msg, err := tmpl.Render(row)
 	if err != nil {
 		v.problem(out, rowError(row.Num, key, err))
@@ -110,7 +105,7 @@ func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
 	}
 	v.messages++
 	for _, addr := range msg.Envelope.To {
-		v.recipients[hash64(strings.ToLower(addr))] = struct{}{}
+		v.recipients.put(hash64(strings.ToLower(addr)), 0)
 	}
 	for _, a := range msg.Attachments {
 		v.attachments++
@@ -130,7 +125,7 @@ func (v *validation) summary(out io.Writer) {
 	fmt.Fprintf(out, "\n%s, %s, %s, %s, %s (%s); %s\n",
 		plural(v.rows, "row"),
 		plural(v.messages, "message"),
-		plural(len(v.recipients), "distinct recipient"),
+		plural(v.recipients.len(), "distinct recipient"),
 		plural(v.duplicates, "duplicate key"),
 		plural(v.attachments, "attachment"),
 		humanBytes(v.attachBytes),
@@ -150,13 +145,6 @@ func rowError(num int, key string, err error) *campaign.RowError {
 		return re
 	}
 	return &campaign.RowError{Row: num, Key: key, Err: err}
-}
-
-// hash64 returns the 64-bit FNV-1a hash of s.
-func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
 }
 
 // oneLine replaces the line breaks of s, so that one problem is one line.
