@@ -10,7 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -271,6 +275,33 @@ func checkSource(t *testing.T, src campaign.Source, err error, wantErr string, c
 	}
 	if err := src.Close(); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+}
+
+func TestSourceEncodings(t *testing.T) {
+	tests := []struct {
+		encoding string
+		enc      encoding.Encoding
+		name     string
+	}{
+		{"cp949", korean.EUCKR, "홍길동"},
+		{"EUC-KR", korean.EUCKR, "홍길동"},
+		{"latin1", charmap.Windows1252, "José Müller"},
+		{"windows-1252", charmap.Windows1252, "José Müller"},
+		{"shift_jis", japanese.ShiftJIS, "山田太郎"},
+		{"cp932", japanese.ShiftJIS, "山田太郎"},
+		{"gbk", simplifiedchinese.GBK, "王小明"},
+		{"utf-8", unicode.UTF8, "홍길동"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.encoding, func(t *testing.T) {
+			data, err := tt.enc.NewEncoder().String("email,name\na@example.com," + tt.name + "\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := campaign.OpenSource(writeFile(t, "data.csv", data), campaign.SourceOptions{Encoding: tt.encoding})
+			checkSource(t, src, err, "", []string{"email", "name"}, []string{"1: email=a@example.com|name=" + tt.name})
+		})
 	}
 }
 
