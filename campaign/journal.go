@@ -259,7 +259,7 @@ func (j *FileJournal) Warnings() []string { return j.warnings }
 // reported as StatusSending (unknown). A duplicate or skipped record never
 // hides an earlier delivery status.
 func (j *FileJournal) Previous(key string) (Status, bool) {
-	s, ok := j.idx.get([]byte(key))
+	s, ok := get(j.idx, key)
 	if !ok || s.st == stNone {
 		return "", false
 	}

@@ -4,16 +4,16 @@ import "encoding/binary"
 
 // keyIndex maps recipient keys to what the state file says about them,
 // compactly: a million keys cost about 50 MB. Each key is stored once, in
-// 1 MiB chunks, as [row uint32][uvarint length][key bytes]. An
+// 1 MiB chunks, as [row uint32][length uint16][key bytes]. An
 // open-addressing table of 8-byte entries (linear probing, at most 3/4
 // full) points at the stored keys; an entry holds the key's offset, 16 bits
 // of its 64-bit FNV-1a hash (stable across processes) to skip most key
 // comparisons, its status and its count of sending records. Keys are always
 // compared in full, so hash collisions cost a probe, never a wrong answer.
-// Keys too long for a chunk live in a small map instead. keyIndex is not
+// Keys longer than maxKeyBytes live in a small map instead. keyIndex is not
 // safe for concurrent writes.
 type keyIndex struct {
-	hash     func([]byte) uint64
+	hashMask uint64   // ANDed with every hash; tests set 0 to make all keys collide
 	table    []uint64 // 0: empty; else off+1 | tag<<32 | st<<48 | sends<<56
 	n        int      // entries in table
 	chunks   [][]byte
@@ -37,18 +37,24 @@ const (
 )
 
 func newKeyIndex() *keyIndex {
-	return &keyIndex{hash: fnv64a, long: make(map[string]slot)}
+	return &keyIndex{hashMask: ^uint64(0), long: make(map[string]slot)}
 }
 
+// key is what the index takes as a key: Previous has strings, the file
+// scanner has bytes.
+type key interface{ ~string | ~[]byte }
+
 // fnv64a is the 64-bit FNV-1a hash of b.
-func fnv64a(b []byte) uint64 {
+func fnv64a[K key](b K) uint64 {
 	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
 		h *= 1099511628211
 	}
 	return h
 }
+
+func (x *keyIndex) hash(b []byte) uint64 { return fnv64a(b) & x.hashMask }
 
 // at returns the chunk holding off and the position of its entry.
 func (x *keyIndex) at(off uint32) ([]byte, int) {
@@ -58,14 +64,14 @@ func (x *keyIndex) at(off uint32) ([]byte, int) {
 // stored returns the key stored at off.
 func (x *keyIndex) stored(off uint32) []byte {
 	c, p := x.at(off)
-	n, w := binary.Uvarint(c[p+4:])
-	return c[p+4+w : p+4+w+int(n)]
+	n := int(binary.LittleEndian.Uint16(c[p+4:]))
+	return c[p+6 : p+6+n]
 }
 
 // store appends key to the chunks and returns its offset, or false when
 // the key is too long or the chunks are full.
 func (x *keyIndex) store(key []byte) (uint32, bool) {
-	need := 4 + binary.MaxVarintLen64 + len(key)
+	need := 6 + len(key)
 	if len(key) > maxKeyBytes {
 		return 0, false
 	}
@@ -80,7 +86,7 @@ func (x *keyIndex) store(key []byte) (uint32, bool) {
 	c := x.chunks[last]
 	off := uint32(last)<<chunkBits | uint32(len(c))
 	c = append(c, 0, 0, 0, 0)
-	c = binary.AppendUvarint(c, uint64(len(key)))
+	c = binary.LittleEndian.AppendUint16(c, uint16(len(key)))
 	x.chunks[last] = append(c, key...)
 	return off, true
 }
@@ -98,7 +104,7 @@ func (x *keyIndex) unpack(e uint64) (uint32, slot) {
 
 // find returns the table position of key, whose hash is h, and whether it
 // is there; if not, the position is where it would go.
-func (x *keyIndex) find(key []byte, h uint64) (int, bool) {
+func find[K key](x *keyIndex, key K, h uint64) (int, bool) {
 	mask := len(x.table) - 1
 	tag := uint16(h >> 48)
 	for i := int(h) & mask; ; i = (i + 1) & mask {
@@ -130,9 +136,9 @@ func (x *keyIndex) grow() {
 }
 
 // get returns the slot of key.
-func (x *keyIndex) get(key []byte) (slot, bool) {
+func get[K key](x *keyIndex, key K) (slot, bool) {
 	if len(x.table) > 0 {
-		if i, ok := x.find(key, x.hash(key)); ok {
+		if i, ok := find(x, key, fnv64a(key)&x.hashMask); ok {
 			_, s := x.unpack(x.table[i])
 			return s, true
 		}
@@ -148,7 +154,7 @@ func (x *keyIndex) add(key []byte, st uint8, row int64) {
 		x.grow()
 	}
 	h := x.hash(key)
-	i, found := x.find(key, h)
+	i, found := find(x, key, h)
 	var (
 		off     uint32
 		s       slot
