@@ -86,7 +86,7 @@ func runPreview(c *cli.Context) error {
 		}
 		if e.Err != "" {
 			idx.Failed++
-			fmt.Fprintf(c.App.Writer, "row %d%s: %s\n", e.Row, keySuffix(e.Key), e.Err)
+			fmt.Fprintln(c.App.Writer, oneLine(fmt.Sprintf("row %d%s: %s", e.Row, keySuffix(e.Key), e.Err)))
 		} else {
 			idx.Messages++
 			log.Debug("wrote preview message", "row", e.Row, "file", e.File)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
@@ -147,9 +148,17 @@ func rowError(num int, key string, err error) *campaign.RowError {
 	return &campaign.RowError{Row: num, Key: key, Err: err}
 }
 
-// oneLine replaces the line breaks of s, so that one problem is one line.
+// oneLine returns s with its line breaks and other control characters
+// turned into spaces, so that one problem is one line and data cannot drive
+// the terminal.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = strings.ReplaceAll(s, "\r\n", " ")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // plural returns "1 row", "2 rows".

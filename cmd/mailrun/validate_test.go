@@ -135,3 +135,18 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestOneLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"row 2: fine", "row 2: fine"},
+		{"a\r\nBcc: b", "a Bcc: b"},
+		{"a\nb\rc\td", "a b c d"},
+		{"\x1b[31mred\x1b[0m", " [31mred [0m"},
+		{"김민지", "김민지"},
+	}
+	for _, tt := range tests {
+		if got := oneLine(tt.in); got != tt.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
