@@ -56,14 +56,17 @@ func short(hash string) string {
 // It holds the file's exclusive lock from OpenJournal to Close.
 //
 // Durability: Sending returns once its record has been written to the
-// operating system, so a crash of the process (even kill -9) after it
-// returns never loses it. Record only queues its record; the writer
-// goroutine writes it within microseconds, so a kill -9 loses at most the
-// outcomes queued at that instant. Records are synced to disk (fsync) at
-// most 5 ms after they are written, or sooner after 1024 records: a power
-// loss loses at most the last few milliseconds of records. A message whose
-// outcome was lost is found as unknown on resume and sent again with the
-// same Message-ID.
+// operating system (write(2) has returned), so a crash of the process, even
+// kill -9, after it returns never loses it. Record only queues its record;
+// the writer goroutine writes it at once, in the same write as whatever else
+// is queued, so a kill -9 loses at most the outcomes queued at that instant.
+// A separate goroutine syncs the file (fsync) at most 5 ms after the last
+// sync when something was written, or as soon as 1024 records are unsynced:
+// a power loss loses at most the records written since the last completed
+// sync, a few milliseconds' worth plus however long the disk takes to sync.
+// Either way delivery stays at-least-once: a message whose outcome was lost
+// is found as unknown on resume, and one whose sending record a power loss
+// took looks never tried; both are sent again with the same Message-ID.
 //
 // Methods are safe for concurrent use.
 type FileJournal struct {

@@ -117,7 +117,7 @@ func ReadState(path string) (*State, error) {
 	}
 	defer f.Close()
 
-	s := &State{Path: path}
+	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}}
 	var (
 		hdr   stateHeader
 		idx   = newKeyIndex()
