@@ -49,7 +49,7 @@ type Template struct {
 
 	body     *htmltemplate.Template
 	bodySrc  string
-	bodyLine int // file line of the body's first line
+	bodyLine int                    // file line of the body's first line
 	text     *texttemplate.Template // from TextPath, or derived from the body
 	textSrc  string                 // TextPath's text ("" when derived)
 
