@@ -29,13 +29,19 @@ func FuzzCSVSource(f *testing.F) {
 		"",
 	}
 	for _, s := range seeds {
-		f.Add([]byte(s), false)
+		f.Add([]byte(s), uint8(0))
 	}
-	f.Add([]byte("email;name\na;b\n"), true)
-	f.Fuzz(func(t *testing.T, data []byte, semicolon bool) {
+	f.Add([]byte("email;name\na;b\n"), uint8(1))
+	f.Add([]byte(eucKR("이메일\n홍길동\n")), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+		// mode picks the options: bit 0 a ';' delimiter, bit 1 the
+		// CP949 decoder.
 		opts := campaign.SourceOptions{Stdin: bytes.NewReader(data)}
-		if semicolon {
+		if mode&1 != 0 {
 			opts.Delimiter = ';'
+		}
+		if mode&2 != 0 {
+			opts.Encoding = "cp949"
 		}
 		src, err := campaign.OpenSource("-", opts)
 		if err != nil {
