@@ -3,12 +3,14 @@ package campaign
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // JournalHeader describes the campaign a state file belongs to.
@@ -262,11 +264,27 @@ func (j *FileJournal) Warnings() []string { return j.warnings }
 // reported as StatusSending (unknown). A duplicate or skipped record never
 // hides an earlier delivery status.
 func (j *FileJournal) Previous(key string) (Status, bool) {
+	if !utf8.ValidString(key) {
+		key = asWritten(key)
+	}
 	s, ok := get(j.idx, key)
 	if !ok || s.st == stNone {
 		return "", false
 	}
 	return statusNames[s.st], true
+}
+
+// asWritten returns s as the state file holds it: encoding/json writes
+// invalid UTF-8 as U+FFFD.
+func asWritten(s string) string {
+	b, err := json.Marshal(s)
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
+		return s
+	}
+	return s
 }
 
 // Sending appends a sending record for msg and returns once it has been

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // scanObject calls fn with the raw name token (quotes included) and the raw
@@ -90,7 +91,9 @@ func valueEnd(b []byte, i int) int {
 }
 
 // unquote stores the value of the JSON string token tok in *dst. A token
-// without escapes is sliced, not copied. null leaves *dst nil.
+// without escapes or invalid UTF-8 is sliced, not copied; the others are
+// decoded by encoding/json (which turns invalid UTF-8 into U+FFFD, as it
+// did when it wrote the record). null leaves *dst nil.
 func unquote(tok []byte, dst *[]byte) error {
 	if string(tok) == "null" {
 		return nil
@@ -99,17 +102,26 @@ func unquote(tok []byte, dst *[]byte) error {
 		return errors.New("string expected")
 	}
 	inner := tok[1 : len(tok)-1]
+	ascii := true
 	for _, c := range inner {
 		if c == '\\' {
-			var s string
-			if err := json.Unmarshal(tok, &s); err != nil {
-				return err
-			}
-			*dst = []byte(s)
-			return nil
+			return unquoteSlow(tok, dst)
 		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	if !ascii && !utf8.Valid(inner) {
+		return unquoteSlow(tok, dst)
 	}
 	*dst = inner
+	return nil
+}
+
+func unquoteSlow(tok []byte, dst *[]byte) error {
+	var s string
+	if err := json.Unmarshal(tok, &s); err != nil {
+		return err
+	}
+	*dst = []byte(s)
 	return nil
 }
 

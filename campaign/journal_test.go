@@ -103,6 +103,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	if err := j.Record(campaign.Outcome{Row: 6, Key: "eve@example.com", Status: campaign.StatusSkipped}); err != nil {
 		t.Fatal(err)
 	}
+	send(t, j, 7, "f\x80y \"q\"@example.com", campaign.StatusDelivered) // invalid UTF-8 and quotes
 	closeJournal(t, j)
 	closeJournal(t, j) // idempotent
 
@@ -143,6 +144,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		{"cy@example.com", campaign.StatusDeferred, true},
 		{"di@example.com", campaign.StatusSending, true},
 		{"eve@example.com", campaign.StatusSkipped, true},
+		{"f\x80y \"q\"@example.com", campaign.StatusDelivered, true},
 		{"nobody@example.com", "", false},
 	}
 	for _, tt := range tests {
