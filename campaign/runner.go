@@ -181,8 +181,7 @@ func (s *runState) produce() (Summary, error) {
 		}
 		h := hashKey(key)
 		if first, dup := seen[h]; dup {
-			p.duplicate.Add(1)
-			r.Logger.Warn("duplicate recipient", "row", row.Num, "key", key, "first_row", first)
+			s.record(Outcome{Row: row.Num, Key: key, Status: StatusDuplicate, Reply: fmt.Sprintf("duplicate of row %d", first)}, &p.duplicate)
 			continue
 		}
 		seen[h] = row.Num
