@@ -45,7 +45,9 @@ func BenchmarkRender(b *testing.B) {
 			tmpl := mustTemplate(b, dir, benchTemplate(), bc.opts)
 			b.ReportAllocs()
 			var size int
+			start, n := cpuTime(), 0
 			for b.Loop() {
+				n++
 				msg, err := tmpl.Render(row)
 				if err != nil {
 					b.Fatal(err)
@@ -53,6 +55,9 @@ func BenchmarkRender(b *testing.B) {
 				size = len(msg.Data)
 			}
 			b.ReportMetric(float64(size), "bytes/msg")
+			if cpu := cpuTime() - start; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/op")
+			}
 		})
 	}
 }

@@ -31,6 +31,7 @@ type header struct {
 	kind headerKind
 
 	tmpl   *texttemplate.Template // nil when the value has no action
+	plan   plan                   // tmpl without reflection, if it is simple
 	fields []string               // row fields the value uses
 
 	// For a static value (no action): the value, and for text and address
@@ -91,6 +92,7 @@ func (t *Template) prepareHeader(h *header) error {
 			guardAddresses(tmpl.Tree)
 		}
 		h.tmpl = tmpl
+		h.plan = compilePlan(tmpl.Tree, textFilters)
 		h.fields = fieldsOf(tmpl)
 		return nil
 	}
@@ -127,7 +129,7 @@ func (h *header) value(row campaign.Row, scratch *bytes.Buffer) (string, error) 
 		return h.static, nil
 	}
 	scratch.Reset()
-	if err := h.tmpl.Execute(scratch, row.Fields); err != nil {
+	if err := execute(h.plan, h.tmpl, scratch, row.Fields); err != nil {
 		return "", h.execError(row, err)
 	}
 	return strings.TrimSpace(scratch.String()), nil

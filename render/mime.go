@@ -96,30 +96,40 @@ func writeQPData(b *bytes.Buffer, data []byte) {
 	b.Grow(need)
 	out := b.AvailableBuffer()[:need]
 	w, lineLen := 0, 0
-	for i := 0; i < len(data); i++ {
+	for i := 0; i < len(data); {
+		// A run of bytes written as themselves, copied in one go (cut by
+		// soft breaks); white space at its end that a line break follows
+		// is left to the byte loop below, which encodes it.
+		j := i
+		for j < len(data) && qpLiteral[data[j]] {
+			j++
+		}
+		if j > i && (data[j-1] == ' ' || data[j-1] == '\t') && (j == len(data) || data[j] == '\n' || data[j] == '\r') {
+			j--
+		}
+		for i < j {
+			if lineLen == 75 {
+				out[w], out[w+1], out[w+2] = '=', '\r', '\n'
+				w += 3
+				lineLen = 0
+			}
+			n := copy(out[w:w+min(j-i, 75-lineLen)], data[i:j])
+			w += n
+			lineLen += n
+			i += n
+		}
+		if i == len(data) {
+			break
+		}
 		c := data[i]
-		if c == '\n' || c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+		i++
+		if c == '\n' || c == '\r' && i < len(data) && data[i] == '\n' {
 			if c == '\r' {
 				i++
 			}
 			out[w], out[w+1] = '\r', '\n'
 			w += 2
 			lineLen = 0
-			continue
-		}
-		literal := qpLiteral[c]
-		if literal && (c == ' ' || c == '\t') {
-			literal = i+1 < len(data) && data[i+1] != '\n' && data[i+1] != '\r'
-		}
-		if literal {
-			if lineLen == 75 {
-				out[w], out[w+1], out[w+2] = '=', '\r', '\n'
-				w += 3
-				lineLen = 0
-			}
-			out[w] = c
-			w++
-			lineLen++
 			continue
 		}
 		if lineLen > 72 {

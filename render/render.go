@@ -225,12 +225,12 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 
 	s.html.Reset()
-	if err := t.body.Execute(&s.html, row.Fields); err != nil {
+	if err := execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
 		return nil, bodyError(row, key, "body", t.bodyFields, err)
 	}
 	s.text.Reset()
 	if t.text != nil {
-		if err := t.text.Execute(&s.text, row.Fields); err != nil {
+		if err := execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
 			return nil, bodyError(row, key, "text", t.textFields, err)
 		}
 	} else {

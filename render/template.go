@@ -54,6 +54,7 @@ type Template struct {
 	textSrc  string                 // TextPath's text ("" when derived)
 
 	bodyFields, textFields []string // row fields the body and text use
+	bodyPlan, textPlan     plan     // body and text without reflection, if simple
 
 	attachDir string
 	root      *os.Root // nil when the template attaches nothing
@@ -97,6 +98,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
 		t.text = deriveText(t.bodySrc, t.bodyFields)
+	}
+	if t.text != nil {
+		t.textPlan = compilePlan(t.text.Tree, textFilters)
 	}
 	t.hash = hex.EncodeToString(h.Sum(nil))
 	if err := t.openAttachDir(); err != nil {
@@ -172,6 +176,7 @@ func (t *Template) parseFile(src string) error {
 		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
 	}
 	t.body = body
+	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
 	return nil
 }
 
