@@ -100,8 +100,8 @@ func (t *Template) prepareHeader(h *header) error {
 	if h.kind == kindAttach || h.kind == kindEmbed || h.static == "" {
 		return nil
 	}
-	if err := checkValue(h.name, h.static); err != nil {
-		return t.inputErr(h.line, "render: %v", err)
+	if err := checkValue(h.static); err != nil {
+		return t.inputErr(h.line, "render: %s: %v", h.name, err)
 	}
 	if h.kind == kindAddress || h.kind == kindBcc {
 		addrs, err := parseAddrs(h.name, h.static)
@@ -172,16 +172,16 @@ func (h *header) rowErr(row campaign.Row, bad func(string) bool, format string, 
 }
 
 // checkValue reports a header value that could break the header apart or
-// that is not UTF-8.
-func checkValue(name, v string) error {
+// that is not UTF-8. The caller puts the header's name in front.
+func checkValue(v string) error {
 	if i := badChar(v); i >= 0 {
 		if v[i] == '\r' || v[i] == '\n' {
-			return fmt.Errorf("%s: contains a line break (header injection)", name)
+			return errors.New("contains a line break (header injection)")
 		}
-		return fmt.Errorf("%s: contains the control character %#02x", name, v[i])
+		return fmt.Errorf("contains the control character %#02x", v[i])
 	}
 	if !utf8.ValidString(v) {
-		return fmt.Errorf("%s: not valid UTF-8", name)
+		return errors.New("not valid UTF-8")
 	}
 	return nil
 }

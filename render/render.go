@@ -80,8 +80,8 @@ func (t *Template) addresses(h *header, row campaign.Row, scratch *bytes.Buffer)
 	if err != nil || v == "" {
 		return nil, err
 	}
-	if err := checkValue(h.name, v); err != nil {
-		return nil, h.rowErr(row, badValue, "%v", stripName(h, err))
+	if err := checkValue(v); err != nil {
+		return nil, h.rowErr(row, badValue, "%v", err)
 	}
 	addrs, err := parseAddrs(h.name, v)
 	if err != nil && h.allEmpty(row) {
@@ -108,12 +108,6 @@ func (h *header) allEmpty(row campaign.Row) bool {
 // badValue reports whether a field value would fail checkValue.
 func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
 
-// stripName drops the "Name: " that checkValue and friends put in front of
-// their message, since rowErr adds it.
-func stripName(h *header, err error) string {
-	return strings.TrimPrefix(err.Error(), h.name+": ")
-}
-
 // Render builds the message for row: headers, Date, Message-ID,
 // MIME-Version and the MIME body, in Message.Data with CRLF line ends. Any
 // problem (a field the row lacks, a line break or invalid address in a
@@ -121,7 +115,11 @@ func stripName(h *header, err error) string {
 // attachment outside the folder or missing) is a *campaign.RowError.
 //
 // The Message-ID is "<" + hex of the first 16 bytes of
-// SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">".
+// SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">"; the
+// MIME boundaries derive from it too. Envelope.From is the From address;
+// Envelope.To holds the To, Cc and Bcc addresses, in that order, without
+// case-insensitive duplicates. Message.Attachments lists the attached and
+// embedded files, their Path joined to the attachment folder.
 func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
 	s := scratchPool.Get().(*scratch)
 	defer putScratch(s)
@@ -133,95 +131,109 @@ func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
 	return msg, err
 }
 
-func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, error) {
-	s.out.Reset()
-	var from *mail.Address
-	var to, cc, bcc []*mail.Address
-	var refs []*header // Attach and Embed headers with a value
-	var paths []string
+// headerResult is what writeHeaders learns from the headers of one row.
+type headerResult struct {
+	from        *mail.Address
+	to, cc, bcc []*mail.Address
+	files       []*header // the Attach and Embed headers with a value
+	paths       []string  // their values
+}
+
+// writeHeaders renders the template's headers for row into b, returning
+// the addresses and attachment paths they hold.
+func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (headerResult, error) {
+	var r headerResult
 	for _, h := range t.headers {
 		switch h.kind {
 		case kindAttach, kindEmbed:
-			v, err := h.value(row, &s.val)
+			v, err := h.value(row, scratch)
 			if err != nil {
-				return nil, err
+				return r, err
 			}
 			if v != "" {
-				refs, paths = append(refs, h), append(paths, v)
+				r.files, r.paths = append(r.files, h), append(r.paths, v)
 			}
-			continue
 		case kindAddress, kindBcc:
-			addrs, err := t.addresses(h, row, &s.val)
+			addrs, err := t.addresses(h, row, scratch)
 			if err != nil {
-				return nil, err
+				return r, err
 			}
 			switch {
 			case h == t.from:
 				if len(addrs) != 1 {
-					return nil, &campaign.RowError{Row: row.Num, Column: h.column(),
+					return r, &campaign.RowError{Row: row.Num, Column: h.column(),
 						Err: fmt.Errorf("render: From: want exactly one address, got %d", len(addrs))}
 				}
-				from = addrs[0]
+				r.from = addrs[0]
 			case h == t.to:
-				to = addrs
+				r.to = addrs
 			case h.name == "Cc":
-				cc = addrs
+				r.cc = addrs
 			case h.kind == kindBcc:
-				bcc = addrs
+				r.bcc = addrs
 			}
 			if h.encoded != nil {
-				s.out.Write(h.encoded)
+				b.Write(h.encoded)
 			} else if h.tmpl != nil && len(addrs) > 0 && h.kind != kindBcc {
-				if err := writeAddressHeader(&s.out, h.name, addrs); err != nil {
-					return nil, &campaign.RowError{Row: row.Num, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
+				if err := writeAddressHeader(b, h.name, addrs); err != nil {
+					return r, &campaign.RowError{Row: row.Num, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
 				}
 			}
 		default:
 			if h.encoded != nil {
-				s.out.Write(h.encoded)
+				b.Write(h.encoded)
 				continue
 			}
-			v, err := h.value(row, &s.val)
-			if err != nil || v == "" {
-				if err != nil {
-					return nil, err
-				}
+			v, err := h.value(row, scratch)
+			if err != nil {
+				return r, err
+			}
+			if v == "" {
 				continue
 			}
-			if err := checkValue(h.name, v); err != nil {
-				return nil, h.rowErr(row, badValue, "%s", stripName(h, err))
+			if err := checkValue(v); err != nil {
+				return r, h.rowErr(row, badValue, "%v", err)
 			}
-			writeText(&s.out, h.name, v)
+			writeText(b, h.name, v)
 		}
+	}
+	return r, nil
+}
+
+func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, error) {
+	s.out.Reset()
+	hr, err := t.writeHeaders(row, &s.out, &s.val)
+	if err != nil {
+		return nil, err
 	}
 
 	var key string
-	var err error
 	if t.opts.KeyColumn != "" {
 		key, err = t.columnKey(row)
 	} else {
-		key, err = addressKey(row, to)
+		key, err = addressKey(row, hr.to)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(to) == 0 {
+	if len(hr.to) == 0 {
 		return nil, &campaign.RowError{Row: row.Num, Key: key, Err: errors.New("render: To: no recipient")}
 	}
 
 	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
 	idhex := hex.EncodeToString(sum[:16])
-	id := idhex + "@" + strings.ToLower(from.Address[strings.LastIndexByte(from.Address, '@')+1:])
+	domain := hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:]
+	id := idhex + "@" + strings.ToLower(domain)
 
-	files := make([]file, 0, len(refs))
-	atts := make([]campaign.Attachment, 0, len(refs))
-	for i, h := range refs {
-		f, err := t.readFile(h.name, paths[i])
+	files := make([]file, 0, len(hr.files))
+	atts := make([]campaign.Attachment, 0, len(hr.files))
+	for i, h := range hr.files {
+		f, err := t.readFile(h.name, hr.paths[i])
 		if err != nil {
 			return nil, &campaign.RowError{Row: row.Num, Key: key, Column: h.column(), Err: fmt.Errorf("render: %w", err)}
 		}
 		files = append(files, f)
-		atts = append(atts, campaign.Attachment{Name: f.name, Path: filepath.Join(t.attachDir, paths[i]), Size: int64(len(f.data)), Inline: f.inline})
+		atts = append(atts, campaign.Attachment{Name: f.name, Path: filepath.Join(t.attachDir, hr.paths[i]), Size: int64(len(f.data)), Inline: f.inline})
 	}
 
 	s.html.Reset()
@@ -246,7 +258,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: from.Address, To: envelope(to, cc, bcc)},
+		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc)},
 		Data:        bytes.Clone(s.out.Bytes()),
 		Attachments: atts,
 	}, nil
