@@ -58,8 +58,11 @@
 //
 // The body is multipart/alternative: a text/plain part, from the text
 // template (Options.TextPath, a text/template over the same row) or else
-// derived from the rendered HTML with link targets kept, then the text/html
-// part; both UTF-8 quoted-printable. Embedded images make the HTML part
+// derived from the HTML with link targets kept ("label <https://...>"),
+// then the text/html part; both UTF-8 quoted-printable. The derivation
+// converts the body template's source once, with github.com/k3a/html2text,
+// into a text template (tags drop out, actions stay); should that not parse,
+// each row's rendered HTML is converted instead. Embedded images make the HTML part
 // multipart/related; attachments wrap everything in multipart/mixed.
 // Boundaries are derived from the Message-ID, so output is reproducible.
 //
