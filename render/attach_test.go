@@ -1,0 +1,34 @@
+package render_test
+
+import (
+	"mime"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/render"
+)
+
+func TestAttachmentName(t *testing.T) {
+	dir := t.TempDir()
+	name := "견적서 \"최종\".pdf"
+	data := []byte("%PDF-1.4\n% not a real PDF\n")
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "files", name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := mustTemplate(t, dir, "From: a@example.com\nTo: b@example.com\nAttach: files/{{.f}}\n\n<p>x</p>\n", render.Options{})
+	msg, err := tmpl.Render(campaign.Row{Num: 1, Fields: map[string]string{"f": name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseMessage(t, msg.Data)
+	att := m.root.parts[1]
+	_, params, err := mime.ParseMediaType(att.header.Get("Content-Disposition"))
+	if err != nil || params["filename"] != name || att.params["name"] != name || att.mediaType != "application/pdf" || string(att.body) != string(data) {
+		t.Errorf("attachment %s %q (filename %q, err %v), %d bytes; want %q", att.mediaType, att.params["name"], params["filename"], err, len(att.body), name)
+	}
+}
