@@ -19,7 +19,7 @@ import (
 // files and an index.html to look at.
 func previewCommand() *cli.Command {
 	flags := append(commonFlags(),
-		intFlag("limit", 10, "render the first `N` messages"),
+		intFlag("limit", 10, "render the first `N` messages (and list at most N rows that fail)"),
 		stringFlag("out", "preview", "`DIR` to write the .eml files and index.html to", true),
 	)
 	return &cli.Command{
@@ -77,7 +77,7 @@ func runPreview(c *cli.Context) error {
 		}
 		var e previewEntry
 		if re != nil {
-			e = failedEntry(rowError(re.Row, re.Key, re))
+			e = failedEntry(re)
 		} else {
 			e, err = previewRow(tmpl, row, keys, dir)
 			if err != nil {
