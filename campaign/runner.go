@@ -157,7 +157,7 @@ type runState struct {
 func (s *runState) produce() (Summary, error) {
 	r, p := s.r, s.r.Progress
 	var sum Summary
-	seen := make(map[uint64]int) // key hash → first row
+	seen := make(map[uint64]int32) // key hash → first row sent this run
 	attempted := 0
 	for s.stopCtx.Err() == nil {
 		row, err := r.Source.Next()
@@ -179,12 +179,14 @@ func (s *runState) produce() (Summary, error) {
 			s.record(Outcome{Row: row.Num, Status: StatusFailed, Reply: err.Error()}, &p.failed)
 			continue
 		}
+		// Only keys this run sends are remembered: a later row with the key
+		// of a skipped row gets the same answer from the journal, so a
+		// resume that skips most rows keeps this set small.
 		h := hashKey(key)
 		if first, dup := seen[h]; dup {
 			s.record(Outcome{Row: row.Num, Key: key, Status: StatusDuplicate, Reply: fmt.Sprintf("duplicate of row %d", first)}, &p.duplicate)
 			continue
 		}
-		seen[h] = row.Num
 		if prev, ok := r.Journal.Previous(key); ok && !ResumeAction(prev, r.RetryFailed, r.SkipUnknown) {
 			p.skipped.Add(1)
 			switch prev {
@@ -199,6 +201,7 @@ func (s *runState) produce() (Summary, error) {
 			sum.Limited = true
 			break
 		}
+		seen[h] = int32(row.Num)
 		msg, err := r.Renderer.Render(row)
 		if err != nil {
 			s.record(Outcome{Row: row.Num, Key: key, Status: StatusFailed, Reply: err.Error()}, &p.failed)

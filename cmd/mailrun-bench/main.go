@@ -107,7 +107,7 @@ func run(cfg config) error {
 	fmt.Printf("| ratio mailrun / smtp-source | %.2fx | |\n", mm/ms)
 
 	if cfg.memory {
-		return memory(bin, dir, tmpl, sink.addr, cfg, float64(cfg.rows)/mm)
+		return memory(bin, dir, tmpl, sink.addr, cfg, 1/mm)
 	}
 	return nil
 }
