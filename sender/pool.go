@@ -66,13 +66,20 @@ type Config struct {
 // Pool sends messages over at most Workers SMTP connections, dialled
 // lazily and each reused for up to MaxPerConn messages. A connection is
 // replaced after it idled longer than IdleTimeout, and dropped after a lost
-// connection, a timeout or a 421 reply. Before each message, Send takes a
-// token from one rate limiter shared by all connections; a 421, 451 or 454
-// reply halves that rate (at most once a second, never below a tenth of the
-// configured rate) and it then recovers by a tenth every 3 seconds without
-// such a reply. With an unlimited rate, a slow-down sets half the throughput
-// observed so far, and the rate becomes unlimited again once it has
-// recovered to twice that.
+// connection, a timeout or a 421 reply. When the server greets a new
+// connection with 421 while others are open, the pool keeps to the
+// connections it has (Stats.Conns) and tries one more every 30 seconds.
+//
+// Before each message, Send takes a token from one rate limiter shared by
+// all connections. A 421, 451 or 454 reply halves that rate (at most once a
+// second, never below a tenth of the configured rate) and it then recovers
+// by a tenth every 3 seconds without such a reply. With an unlimited rate,
+// a slow-down sets half the throughput observed so far (once at least 10
+// messages give one), and the rate becomes unlimited again once it has
+// recovered to twice that. Both changes are logged.
+//
+// Burst defaults to 1: messages are spaced evenly, so that no one-second
+// window carries more than Rate + Burst messages.
 type Pool struct {
 	cfg    Config
 	ep     Endpoint
@@ -85,10 +92,14 @@ type Pool struct {
 	cancel context.CancelFunc // called by Close
 
 	bg    sync.WaitGroup // retirements of stale connections
-	mu    sync.Mutex
-	idle  []*conn // open connections not in use, most recently used last
-	open  atomic.Int64
 	dials atomic.Int64
+
+	mu       sync.Mutex
+	idle     []*conn      // open connections not in use, most recently used last
+	waiters  []chan *conn // Sends waiting for a connection, longest first
+	open     int          // connections open or being dialled
+	limit    int          // most connections to open: Workers, or fewer after a 421
+	limitSet time.Time    // when limit was last lowered or raised
 }
 
 var _ campaign.Sender = (*Pool)(nil)
@@ -134,7 +145,7 @@ func NewPool(cfg Config) (*Pool, error) {
 		return nil, fmt.Errorf("sender: %w", err)
 	}
 	p := &Pool{cfg: cfg, ep: ep, client: client, log: cfg.Logger,
-		thr: newThrottle(cfg.Rate, cfg.Burst, cfg.Logger), slots: make(chan struct{}, cfg.Workers)}
+		thr: newThrottle(cfg.Rate, cfg.Burst, cfg.Logger), slots: make(chan struct{}, cfg.Workers), limit: cfg.Workers}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
 }
@@ -185,14 +196,19 @@ type Stats struct {
 	// Rate is the current shared rate in messages per second (rate.Inf:
 	// unlimited); lower than the configured one after a slow-down.
 	Rate rate.Limit
-	// Open is the number of open connections; Dials counts the
-	// connections opened so far.
+	// Open is the number of open connections (or being dialled); Dials
+	// counts the connections opened so far.
 	Open  int
 	Dials int64
+	// Conns is the most connections the pool will open: Workers, or fewer
+	// after the server refused a connection with 421.
+	Conns int
 }
 
 // Stats returns the pool's current state. It is cheap and safe to call at
 // any time.
 func (p *Pool) Stats() Stats {
-	return Stats{Rate: p.thr.Limit(), Open: int(p.open.Load()), Dials: p.dials.Load()}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Stats{Rate: p.thr.Limit(), Open: p.open, Conns: p.limit, Dials: p.dials.Load()}
 }

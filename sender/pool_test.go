@@ -186,8 +186,18 @@ func TestSlowRepliesTimeOut(t *testing.T) {
 }
 
 func TestTooManyConnections(t *testing.T) {
+	for _, configured := range []rate.Limit{1000, rate.Inf} {
+		t.Run(fmt.Sprintf("rate=%v", configured), func(t *testing.T) {
+			testTooManyConnections(t, configured)
+		})
+	}
+}
+
+// testTooManyConnections sends over 4 workers to a server that takes 2
+// connections: the pool must deliver everything with the connections it
+// has, and lower its rate.
+func testTooManyConnections(t *testing.T, configured rate.Limit) {
 	srv := smtptest.Start(t, smtptest.MaxConns(2))
-	const configured = rate.Limit(1000)
 	p := newPool(t, srv, func(c *sender.Config) { c.Workers, c.Rate = 4, configured })
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -223,8 +233,13 @@ func TestTooManyConnections(t *testing.T) {
 	if srv.PeakConnections() > 2 {
 		t.Errorf("peak %d connections", srv.PeakConnections())
 	}
-	if r := p.Stats().Rate; r >= configured {
-		t.Errorf("rate %v after 421 replies, want it lowered from %v", r, configured)
+	st := p.Stats()
+	if st.Conns != 2 {
+		t.Errorf("pool uses %d connections after 421 greetings, want 2", st.Conns)
+	}
+	// An unlimited rate is only lowered once there is a throughput to halve.
+	if configured != rate.Inf && st.Rate >= configured {
+		t.Errorf("rate %v after 421 replies, want it lowered from %v", st.Rate, configured)
 	}
 }
 

@@ -10,11 +10,12 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 )
 
-// Send makes one delivery attempt of msg: it waits for a free connection
-// slot, takes an idle connection or dials one, waits for the shared rate
-// limit, and sends msg to every envelope recipient. (At rates so low that
-// the wait outlasts IdleTimeout, the connection is replaced after the wait.) It returns the server's final
-// reply ("250 2.0.0 Ok: queued as ...").
+// Send makes one delivery attempt of msg: it waits for a free slot (at most
+// Workers Sends run at once), takes an idle connection or dials one (see
+// getConn), waits for the shared rate limit, and sends msg to every
+// envelope recipient. At rates so low that the rate wait outlasts
+// IdleTimeout, the connection is replaced after the wait. Send returns the
+// server's final reply ("250 2.0.0 Ok: queued as ...").
 //
 // Failures are *campaign.DeliveryError: Temporary for 4xx replies, timeouts
 // and lost connections (Ambiguous when the connection was lost after the
@@ -40,12 +41,9 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 	// The connection comes first, so that the time a dial takes does not
 	// fall between the rate token and the message (the server would see
 	// messages bunched).
-	cn := p.take()
-	if cn == nil {
-		var err error
-		if cn, err = p.dial(ctx); err != nil {
-			return "", err
-		}
+	cn, err := p.getConn(ctx)
+	if err != nil {
+		return "", err
 	}
 	if err := p.wait(ctx); err != nil {
 		p.put(cn)
@@ -54,8 +52,7 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 	if time.Since(cn.lastUsed) > p.cfg.IdleTimeout {
 		// The rate wait outlasted IdleTimeout (only at low rates).
 		p.bg.Go(func() { p.retire(cn) })
-		var err error
-		if cn, err = p.dial(ctx); err != nil {
+		if cn, err = p.getConn(ctx); err != nil {
 			return "", err
 		}
 	}
@@ -132,44 +129,9 @@ func (p *Pool) dial(ctx context.Context) (*conn, error) {
 		p.log.Debug("smtp connect failed", "server", p.ep.String(), "err", err)
 		return nil, err
 	}
-	p.open.Add(1)
 	p.dials.Add(1)
 	p.log.Debug("smtp connected", "server", p.ep.String())
 	return newConn(c, p.cfg.Timeout), nil
-}
-
-// take returns the most recently used idle connection, or nil. Connections
-// idle longer than IdleTimeout are retired on the way.
-func (p *Pool) take() *conn {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for len(p.idle) > 0 {
-		cn := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		if time.Since(cn.lastUsed) <= p.cfg.IdleTimeout {
-			return cn
-		}
-		p.bg.Go(func() { p.retire(cn) })
-	}
-	return nil
-}
-
-func (p *Pool) put(cn *conn) {
-	p.mu.Lock()
-	p.idle = append(p.idle, cn)
-	p.mu.Unlock()
-}
-
-// retire ends a connection with QUIT.
-func (p *Pool) retire(cn *conn) {
-	cn.quit()
-	p.open.Add(-1)
-}
-
-// drop closes a connection that is broken or in an unknown state.
-func (p *Pool) drop(cn *conn) {
-	_ = cn.c.Close()
-	p.open.Add(-1)
 }
 
 // redact removes the password from err's text, should a server or library

@@ -18,6 +18,7 @@ const (
 	slowDownEvery = time.Second
 	recoverEvery  = 3 * time.Second
 	minRate       = rate.Limit(0.1)
+	minObserved   = 10 // messages needed to estimate an unlimited throughput
 )
 
 // throttle is the pool's shared rate limiter. It lowers its rate when the
@@ -26,8 +27,10 @@ const (
 // With a configured rate R, the rate halves down to the floor R/10 and
 // recovers back to R. With an unlimited rate, the first slow-down sets a
 // finite rate: half of the throughput observed since the pool started (or
-// since the last change); it recovers to twice that observed throughput and
-// then becomes unlimited again.
+// since the last change), never below 1/s; it recovers to twice that
+// observed throughput and then becomes unlimited again. A slow-down that
+// comes before minObserved messages were sent leaves an unlimited rate
+// alone: there is no throughput to halve yet.
 type throttle struct {
 	lim        *rate.Limiter
 	configured rate.Limit
@@ -75,10 +78,16 @@ func (t *throttle) slowDown(code int) {
 	}
 	cur := t.lim.Limit()
 	if cur == rate.Inf {
-		elapsed := now.Sub(t.lastChange).Seconds()
-		observed := rate.Limit(float64(t.sent.Load()-t.sentAt) / max(elapsed, 1))
-		cur = max(observed, 2*minRate)
-		t.ceiling, t.floor = 2*cur, max(cur/10, minRate)
+		n := t.sent.Load() - t.sentAt
+		if n < minObserved {
+			// Too few messages to measure a throughput to halve.
+			t.log.Info("smtp server asked to slow down; rate unlimited and too few messages to measure, not lowering it",
+				"code", code)
+			return
+		}
+		observed := rate.Limit(float64(n) / max(now.Sub(t.lastChange).Seconds(), 0.1))
+		cur = observed
+		t.ceiling, t.floor = 2*observed, max(observed/10, 1)
 	} else if !t.throttled.Load() {
 		t.ceiling, t.floor = cur, max(cur/10, minRate)
 	}
