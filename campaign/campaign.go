@@ -44,6 +44,10 @@ type Envelope struct {
 	// To holds every envelope recipient, bare and de-duplicated: the To, Cc
 	// and Bcc addresses of the message, in that order.
 	To []string
+	// Primary is how many leading entries of To come from the message's To
+	// header; the rest are Cc and Bcc recipients. Zero means all of them
+	// count as To recipients.
+	Primary int
 }
 
 // Attachment describes one file attached to (or embedded in) a message.
@@ -140,6 +144,9 @@ const (
 	StatusDuplicate Status = "duplicate"
 	// StatusSkipped: not sent this run (already delivered, or left alone).
 	StatusSkipped Status = "skipped"
+	// StatusSuppressed: not sent because a To recipient is on a
+	// suppression list (see Suppression).
+	StatusSuppressed Status = "suppressed"
 )
 
 // Outcome is the result of delivering (or not delivering) one row.

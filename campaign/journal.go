@@ -28,6 +28,10 @@ type JournalHeader struct {
 	AllowTemplateChange bool
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// CountDeliveredSince, when not zero, makes OpenJournal count the
+	// delivered records of an existing file timed at or after it (to the
+	// second), for DeliveredSince: a daily cap passes the start of today.
+	CountDeliveredSince time.Time
 }
 
 // CampaignMismatchError means the state file belongs to a campaign sent with
@@ -80,6 +84,7 @@ type FileJournal struct {
 	w        *groupWriter
 	idx      *keyIndex
 	unknown  int
+	since    int // delivered records since h.CountDeliveredSince
 	warnings []string
 	torn     string
 
@@ -196,12 +201,22 @@ func (j *FileJournal) resume(h JournalHeader) error {
 	}
 	var hdr stateHeader
 	idx := newKeyIndex()
+	// Record times are UTC RFC 3339; the first 19 bytes (to the second)
+	// compare as strings in time order.
+	since := ""
+	if !h.CountDeliveredSince.IsZero() {
+		since = h.CountDeliveredSince.UTC().Format("2006-01-02T15:04:05")
+	}
 	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
 			return &InputError{File: j.path, Line: n, Err: err}
 		}
-		if st := statusCode(r.typ); st != stNone && len(r.key) > 0 {
+		st := statusCode(r.typ)
+		if st != stNone && len(r.key) > 0 {
 			idx.add(r.key, st, r.row)
+		}
+		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
+			j.since++
 		}
 		return nil
 	})
@@ -244,6 +259,11 @@ func (j *FileJournal) CampaignID() string { return j.id }
 
 // Path returns the state file's path.
 func (j *FileJournal) Path() string { return j.path }
+
+// DeliveredSince returns how many delivered records the state file held,
+// when it was opened, timed at or after JournalHeader.CountDeliveredSince
+// (0 when that was zero).
+func (j *FileJournal) DeliveredSince() int { return j.since }
 
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.

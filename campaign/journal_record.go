@@ -100,21 +100,23 @@ const (
 	stDeferred
 	stDuplicate
 	stSkipped
+	stSuppressed
 )
 
 var statusNames = [...]Status{
-	stSending:   StatusSending,
-	stDelivered: StatusDelivered,
-	stFailed:    StatusFailed,
-	stDeferred:  StatusDeferred,
-	stDuplicate: StatusDuplicate,
-	stSkipped:   StatusSkipped,
+	stSending:    StatusSending,
+	stDelivered:  StatusDelivered,
+	stFailed:     StatusFailed,
+	stDeferred:   StatusDeferred,
+	stDuplicate:  StatusDuplicate,
+	stSkipped:    StatusSkipped,
+	stSuppressed: StatusSuppressed,
 }
 
 // statusCode returns the code of the record type typ, or stNone if typ is
 // not a message status.
 func statusCode(typ []byte) uint8 {
-	for c := stSending; c <= stSkipped; c++ {
+	for c := stSending; c <= stSuppressed; c++ {
 		if string(statusNames[c]) == string(typ) {
 			return c
 		}

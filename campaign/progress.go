@@ -20,6 +20,8 @@ type Progress struct {
 	skipped   atomic.Int64
 	duplicate atomic.Int64
 	inFlight  atomic.Int64
+	// suppressed is last so that the block above keeps its alignment.
+	suppressed atomic.Int64
 }
 
 // Snapshot is a consistent-enough copy of the counters at one moment.
@@ -41,6 +43,9 @@ type Snapshot struct {
 	Skipped int64
 	// Duplicates counts rows whose key appeared on an earlier row.
 	Duplicates int64
+	// Suppressed counts rows not sent because a To recipient is on a
+	// suppression list.
+	Suppressed int64
 	// InFlight is the number of delivery attempts under way right now.
 	InFlight int64
 	// Elapsed is the time since the run began.
@@ -65,6 +70,7 @@ func (p *Progress) Snapshot() Snapshot {
 		Retrying:   p.retrying.Load(),
 		Skipped:    p.skipped.Load(),
 		Duplicates: p.duplicate.Load(),
+		Suppressed: p.suppressed.Load(),
 		InFlight:   p.inFlight.Load(),
 	}
 	if st := p.start.Load(); st != 0 {
@@ -75,7 +81,7 @@ func (p *Progress) Snapshot() Snapshot {
 
 // Done is the number of rows whose fate this run is settled.
 func (s Snapshot) Done() int64 {
-	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates
+	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates + s.Suppressed
 }
 
 // Rate is the delivery rate in messages per second since the run began.

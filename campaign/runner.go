@@ -41,6 +41,18 @@ type Runner struct {
 	// outcome, instead of sending them again.
 	SkipUnknown bool
 
+	// Suppress, when set, keeps suppressed addresses from being mailed
+	// (see runState.suppress). MaxPerDay caps the deliveries of a calendar
+	// day in Location (nil: time.Local), counting DeliveredToday from the
+	// state file (JournalHeader.CountDeliveredSince) and this run's; see
+	// dayCap. Reaching it stops the run like a cancel, without recording the
+	// rows not taken, and sets Summary.CapReached. Now (nil: time.Now) gives
+	// the days and the time of outcome records.
+	Suppress                  *Suppression
+	MaxPerDay, DeliveredToday int
+	Location                  *time.Location
+	Now                       func() time.Time
+
 	// Progress, when set, receives live counters.
 	Progress *Progress
 	// Logger receives one debug line per outcome and warnings; nil discards.
@@ -60,6 +72,9 @@ type Summary struct {
 	Limited bool
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
+	// CapReached: MaxPerDay stopped the run until ResumeAt (next midnight).
+	CapReached bool
+	ResumeAt   time.Time
 }
 
 // ErrInterrupted is returned by Run when its context was cancelled: the rows
@@ -96,6 +111,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
 	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
 		return Summary{}, err
 	}
@@ -104,6 +122,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	st := &runState{r: r, stopCtx: stopCtx, stop: stop, queue: make(chan *job)}
+	if r.MaxPerDay > 0 {
+		st.cap = newDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
+	}
 	// In-flight attempts must finish even after a stop: they get a context
 	// that is not cancelled with ctx.
 	sendCtx := context.WithoutCancel(ctx)
@@ -124,6 +145,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	sum.Snapshot = r.Progress.Snapshot()
 	st.mu.Lock()
 	fatal, jerr := st.fatal, st.journalErr
+	if st.capHit {
+		sum.CapReached, sum.ResumeAt = true, st.cap.resumeAt()
+	}
 	st.mu.Unlock()
 	switch {
 	case jerr != nil:
@@ -146,10 +170,12 @@ type runState struct {
 	stop    context.CancelFunc
 	queue   chan *job
 	jobs    sync.WaitGroup // jobs not yet settled
+	cap     *dayCap        // nil without Runner.MaxPerDay
 
 	mu         sync.Mutex
 	fatal      error
 	journalErr error
+	capHit     bool
 }
 
 // produce reads the source until it ends, the limit is reached or the run
@@ -201,10 +227,17 @@ func (s *runState) produce() (Summary, error) {
 			sum.Limited = true
 			break
 		}
+		if s.cap != nil && s.cap.full() {
+			s.capReached()
+			break
+		}
 		seen[h] = int32(row.Num)
 		msg, err := r.Renderer.Render(row)
 		if err != nil {
 			s.record(Outcome{Row: row.Num, Key: key, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			continue
+		}
+		if r.Suppress != nil && s.suppress(msg) {
 			continue
 		}
 		attempted++
@@ -232,7 +265,12 @@ func (s *runState) work(ctx context.Context) {
 // attempt makes one delivery attempt of j and settles or reschedules it.
 func (s *runState) attempt(ctx context.Context, j *job) {
 	r, p := s.r, s.r.Progress
+	slot, ok := s.takeSlot(j)
+	if !ok {
+		return
+	}
 	if err := r.Journal.Sending(j.msg); err != nil {
+		s.cap.settle(slot, false)
 		s.failJournal(err)
 		s.jobs.Done()
 		return
@@ -241,6 +279,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	p.inFlight.Add(1)
 	reply, err := r.Sender.Send(ctx, j.msg)
 	p.inFlight.Add(-1)
+	s.cap.settle(slot, mayHaveDelivered(err))
 	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts}
 	if err == nil {
 		o.Status, o.Reply = StatusDelivered, reply
@@ -308,7 +347,7 @@ func (s *runState) abandon(j *job) {
 // record journals o, then moves counter and logs the outcome.
 func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
 	if o.Time.IsZero() {
-		o.Time = time.Now()
+		o.Time = s.r.Now()
 	}
 	if err := s.r.Journal.Record(o); err != nil {
 		s.failJournal(err)

@@ -49,6 +49,8 @@ type Counts struct {
 	Unknown    int `json:"unknown"`
 	Duplicate  int `json:"duplicate"`
 	Skipped    int `json:"skipped"`
+	// Suppressed counts recipients left out because of a suppression list.
+	Suppressed int `json:"suppressed"`
 }
 
 // Failure is a recipient whose last status is failed or deferred.
@@ -195,6 +197,8 @@ func (s *State) collect(idx *keyIndex, fails map[string]Failure) {
 			c.Duplicate++
 		case stSkipped:
 			c.Skipped++
+		case stSuppressed:
+			c.Suppressed++
 		}
 	})
 	sort.Slice(s.Failures, func(a, b int) bool { return s.Failures[a].Row < s.Failures[b].Row })

@@ -258,7 +258,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc)},
+		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
 		Data:        bytes.Clone(s.out.Bytes()),
 		Attachments: atts,
 	}, nil
