@@ -113,6 +113,10 @@ func (cn *conn) send(msg *campaign.Message) (reply string, derr *campaign.Delive
 		}
 	}
 	if err != nil {
+		if mailErr != nil {
+			// Typically a 421 to MAIL, then the server hung up.
+			return "", mailErr, false
+		}
 		return "", connError(err, false), false
 	}
 	// After a refused MAIL, the server refuses the RCPTs and DATA that

@@ -91,8 +91,9 @@ type Pool struct {
 	ctx    context.Context
 	cancel context.CancelFunc // called by Close
 
-	bg    sync.WaitGroup // retirements of stale connections
-	dials atomic.Int64
+	bg      sync.WaitGroup // retirements of stale connections
+	closeMu sync.Mutex     // one Close at a time
+	dials   atomic.Int64
 
 	mu       sync.Mutex
 	idle     []*conn      // open connections not in use, most recently used last

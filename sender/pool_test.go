@@ -197,7 +197,8 @@ func TestTooManyConnections(t *testing.T) {
 // connections: the pool must deliver everything with the connections it
 // has, and lower its rate.
 func testTooManyConnections(t *testing.T, configured rate.Limit) {
-	srv := smtptest.Start(t, smtptest.MaxConns(2))
+	// Slow replies keep both connections busy while the other workers start.
+	srv := smtptest.Start(t, smtptest.MaxConns(2), smtptest.Delay(10*time.Millisecond))
 	p := newPool(t, srv, func(c *sender.Config) { c.Workers, c.Rate = 4, configured })
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -240,6 +241,37 @@ func testTooManyConnections(t *testing.T, configured rate.Limit) {
 	// An unlimited rate is only lowered once there is a throughput to halve.
 	if configured != rate.Inf && st.Rate >= configured {
 		t.Errorf("rate %v after 421 replies, want it lowered from %v", st.Rate, configured)
+	}
+}
+
+func TestSlowDownHalvesRate(t *testing.T) {
+	tests := []struct {
+		name      string
+		opt       smtptest.Option
+		wantConns int
+	}{
+		{"421 to MAIL", smtptest.FailMail(421, 1), 2},
+		{"451 to DATA", smtptest.FailData(451, 1), 1},
+		{"454 to RCPT", smtptest.FailRcpt(454, 1), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.Start(t, tt.opt)
+			p := newPool(t, srv, func(c *sender.Config) { c.Rate = 100 })
+			_, err := p.Send(context.Background(), message(1))
+			if de := deliveryError(t, err); de.Class != campaign.Temporary {
+				t.Fatalf("got %v, want a temporary failure", de)
+			}
+			if r := p.Stats().Rate; r != 50 {
+				t.Errorf("rate %v after a slow-down reply, want 50", r)
+			}
+			if _, err := p.Send(context.Background(), message(2)); err != nil {
+				t.Fatalf("second Send: %v", err)
+			}
+			if got := srv.Connections(); got != tt.wantConns {
+				t.Errorf("%d connections, want %d", got, tt.wantConns)
+			}
+		})
 	}
 }
 

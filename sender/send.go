@@ -96,6 +96,8 @@ func (p *Pool) wait(ctx context.Context) error {
 // bounded by Timeout), then every connection is ended with QUIT. Close
 // always returns nil; it is safe to call more than once.
 func (p *Pool) Close() error {
+	p.closeMu.Lock()
+	defer p.closeMu.Unlock()
 	p.cancel()
 	for range cap(p.slots) {
 		p.slots <- struct{}{}

@@ -13,6 +13,7 @@ import (
 type Option func(*config)
 
 type config struct {
+	mailFaults  []*fault
 	rcptFaults  []*fault
 	dataFaults  []*fault
 	cuts        int // DATA transactions still to cut; <0: all
@@ -64,6 +65,13 @@ func newFault(code, times int, addrs []string) *fault {
 		times = -1
 	}
 	return &fault{code: code, addrs: addrs, left: times}
+}
+
+// FailMail makes the server reply code (for example 421 or 451) to MAIL
+// FROM, the first times times (always when times <= 0). The connection stays
+// open, even after 421.
+func FailMail(code, times int) Option {
+	return func(c *config) { c.mailFaults = append(c.mailFaults, newFault(code, times, nil)) }
 }
 
 // FailRcpt makes the server reply code (for example 450 or 550) to RCPT TO

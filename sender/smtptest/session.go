@@ -52,6 +52,14 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.cfg.user != "" && !ss.authed {
 		return errAuthRequired
 	}
+	ss.s.mu.Lock()
+	for _, f := range ss.s.cfg.mailFaults {
+		if f.take() {
+			ss.s.mu.Unlock()
+			return reply(f.code, "injected failure")
+		}
+	}
+	ss.s.mu.Unlock()
 	ss.from, ss.to = from, nil
 	if ss.conn != nil {
 		ss.mailReads = ss.conn.reads.Load()
