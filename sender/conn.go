@@ -23,6 +23,7 @@ type conn struct {
 	utf8       bool // SMTPUTF8
 	size       bool // SIZE
 
+	buf      []byte    // the dot-stuffed data of the current message
 	sent     int       // messages sent on this connection
 	lastUsed time.Time // end of the last transaction
 }
@@ -143,8 +144,16 @@ func (cn *conn) send(msg *campaign.Message) (reply string, derr *campaign.Delive
 	if err := cn.c.UpdateDeadline(cn.timeout); err != nil {
 		return "", connError(err, false), false
 	}
-	writeDotStuffed(text.W, msg.Data)
-	if err := text.W.Flush(); err != nil {
+	// One buffer, one write: bufio writes a large slice straight through.
+	cn.buf = appendDotStuffed(cn.buf[:0], msg.Data)
+	_, err = text.W.Write(cn.buf)
+	if err == nil {
+		err = text.W.Flush()
+	}
+	if cap(cn.buf) > 1<<20 {
+		cn.buf = nil // keep no huge buffer after a large message
+	}
+	if err != nil {
 		return "", connError(err, false), false
 	}
 	code, resp, err := text.ReadResponse(250)
@@ -223,28 +232,29 @@ func writeCmd(w *bufio.Writer, parts ...string) {
 	w.WriteString("\r\n")
 }
 
-// writeDotStuffed writes data as DATA content: a line that starts with "."
-// gets another "." (RFC 5321 4.5.2), the data ends with CRLF, then ".\r\n".
-func writeDotStuffed(w *bufio.Writer, data []byte) {
+// appendDotStuffed appends data as DATA content to dst: a line that starts
+// with "." gets another "." (RFC 5321 4.5.2), the data ends with CRLF, then
+// ".\r\n".
+func appendDotStuffed(dst, data []byte) []byte {
 	lineStart := true
 	for len(data) > 0 {
 		if lineStart && data[0] == '.' {
-			w.WriteByte('.')
+			dst = append(dst, '.')
 		}
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
-			w.Write(data)
+			dst = append(dst, data...)
 			lineStart = false
 			break
 		}
-		w.Write(data[:i+1])
+		dst = append(dst, data[:i+1]...)
 		data = data[i+1:]
 		lineStart = true
 	}
 	if !lineStart {
-		w.WriteString("\r\n")
+		dst = append(dst, "\r\n"...)
 	}
-	w.WriteString(".\r\n")
+	return append(dst, ".\r\n"...)
 }
 
 func isASCII(from string, to []string) bool {

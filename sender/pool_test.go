@@ -325,3 +325,25 @@ func TestSendHonoursContextAndClose(t *testing.T) {
 		t.Errorf("Send after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestDotStuffing(t *testing.T) {
+	tests := []struct{ data, want string }{
+		{"a\r\n.\r\nb\r\n", "a\r\n.\r\nb\r\n"}, // a lone dot must not end the data
+		{".\r\n..\r\n...x\r\n", ".\r\n..\r\n...x\r\n"},
+		{"no final line end", "no final line end\r\n"},
+		{"", ""},
+		{"x\r\n.", "x\r\n.\r\n"},
+	}
+	srv := smtptest.Start(t)
+	p := newPool(t, srv, nil)
+	for i, tt := range tests {
+		msg := message(i + 1)
+		msg.Data = []byte(tt.data)
+		if _, err := p.Send(context.Background(), msg); err != nil {
+			t.Fatalf("Send(%q): %v", tt.data, err)
+		}
+		if got := string(srv.Messages()[i].Data); got != tt.want {
+			t.Errorf("server got %q for %q, want %q", got, tt.data, tt.want)
+		}
+	}
+}

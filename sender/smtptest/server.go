@@ -22,6 +22,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -75,6 +76,13 @@ type Server struct {
 	open     int // connections open now
 	peak     int // most connections open at once
 	queued   int // queue ids handed out
+	waits    []wait
+}
+
+// wait is a channel to close once the server has accepted n messages.
+type wait struct {
+	n  int
+	ch chan struct{}
 }
 
 // Start starts a server on 127.0.0.1:0 configured by opts and registers its
@@ -153,6 +161,26 @@ func (s *Server) Messages() []Message {
 	return out
 }
 
+// Received returns a channel that is closed once the server has accepted n
+// messages in all, so that a test can wait for deliveries without polling:
+//
+//	select {
+//	case <-srv.Received(10):
+//	case <-time.After(10 * time.Second):
+//		t.Fatal("timed out")
+//	}
+func (s *Server) Received(n int) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	if s.queued >= n {
+		close(ch)
+	} else {
+		s.waits = append(s.waits, wait{n, ch})
+	}
+	return ch
+}
+
 // Transactions returns every message whose data the server read, accepted,
 // refused or cut, in the order it received them.
 func (s *Server) Transactions() []Message {
@@ -226,6 +254,13 @@ func (s *Server) record(m Message) Message {
 	if m.Code == 250 {
 		s.queued++
 		m.QueueID = fmt.Sprintf("T%07X", s.queued)
+		s.waits = slices.DeleteFunc(s.waits, func(w wait) bool {
+			if s.queued >= w.n {
+				close(w.ch)
+				return true
+			}
+			return false
+		})
 	}
 	s.msgs = append(s.msgs, m)
 	return m

@@ -56,10 +56,21 @@ func code(err error) int {
 func TestAcceptsAndRecords(t *testing.T) {
 	s := smtptest.Start(t)
 	c := dial(t, s)
+	pending := s.Received(2)
 	for range 2 {
 		if err := send(t, c, "a@example.com", "b@example.com"); err != nil {
 			t.Fatalf("send: %v", err)
 		}
+	}
+	select {
+	case <-pending:
+	default:
+		t.Error("Received(2) not closed after two messages")
+	}
+	select {
+	case <-s.Received(3):
+		t.Error("Received(3) closed after two messages")
+	default:
 	}
 	msgs := s.Messages()
 	if len(msgs) != 2 {
