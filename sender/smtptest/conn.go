@@ -22,12 +22,12 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		var nc net.Conn = c
-		if l.s.cfg.implicitTLS {
-			nc = tls.Server(c, l.s.tlsConf)
-		}
 		id, ok := l.s.admit()
 		if !ok {
+			var nc net.Conn = c
+			if l.s.cfg.implicitTLS {
+				nc = tls.Server(c, l.s.tlsConf)
+			}
 			go reject(nc)
 			continue
 		}
