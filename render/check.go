@@ -57,7 +57,7 @@ func (t *Template) Check(columns []string) error {
 		note(t.textPath, 1, t.textSrc, textRefs(t.text))
 	}
 	if len(missing) == 0 {
-		return nil
+		return t.checkUnsubscribe(have)
 	}
 	first := where[missing[0]]
 	if len(missing) == 1 {

@@ -66,6 +66,28 @@
 // multipart/related; attachments wrap everything in multipart/mixed.
 // Boundaries are derived from the Message-ID, so output is reproducible.
 //
+// # Unsubscribe and DKIM
+//
+// With Options.UnsubscribeURL (a text/template over the row, such as
+// https://example.com/u/{{.id}}), every message gets the RFC 8058 one-click
+// headers "List-Unsubscribe: <URL>" and "List-Unsubscribe-Post:
+// List-Unsubscribe=One-Click". The URL must start with https:// (a literal
+// start that cannot is an error of New) and render to an https URL without
+// spaces, quotes, angle brackets, commas or non-ASCII characters (else the
+// row fails): escape row values with urlquery. A template that writes
+// List-Unsubscribe or List-Unsubscribe-Post itself cannot be combined with
+// the option: the header is set in one place.
+//
+// With Options.DKIM, every message is signed (RFC 6376, relaxed/relaxed,
+// rsa-sha256 or ed25519-sha256 after the key) by go-mail's signer, and the
+// DKIM-Signature header is put first. The signature covers those of From,
+// Sender, To, Cc, Reply-To, Subject, Date, Message-ID, List-Unsubscribe,
+// List-Unsubscribe-Post, MIME-Version and Content-Type that the message has.
+// The signing domain is DKIM.Domain, or else the domain of each message's
+// From address (so a template whose From varies by row signs each message
+// for its own domain). Signing costs time per message: about 1.5 ms with an
+// RSA-2048 key and 0.25 ms with Ed25519 for a 10 KB message.
+//
 // # Template functions
 //
 // Templates may call the text/template builtins and Sprig's hermetic

@@ -249,17 +249,28 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		s.text.WriteString(htmlToText(s.html.String()))
 	}
 
+	if t.unsub != nil {
+		if err := t.writeUnsubscribe(&s.out, row, key, &s.val); err != nil {
+			return nil, err
+		}
+	}
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
 	writeBody(&s.out, idhex, s.text.Bytes(), s.html.Bytes(), files)
+	var sig []byte
+	if t.opts.DKIM != nil {
+		if sig, err = t.sign(domain, s.out.Bytes()); err != nil {
+			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: err}
+		}
+	}
 
 	return &campaign.Message{
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
 		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
-		Data:        bytes.Clone(s.out.Bytes()),
+		Data:        append(sig, s.out.Bytes()...),
 		Attachments: atts,
 	}, nil
 }

@@ -34,6 +34,13 @@ type Options struct {
 	AttachDir string
 	// Now returns the time for the Date header; nil means time.Now.
 	Now func() time.Time
+	// UnsubscribeURL, when set, is a text/template over the row (such as
+	// https://example.com/u/{{.id}}) whose value goes into the RFC 8058
+	// one-click unsubscribe headers of every message (see the package
+	// documentation).
+	UnsubscribeURL string
+	// DKIM, when set, signs every message.
+	DKIM *DKIM
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -58,6 +65,8 @@ type Template struct {
 
 	attachDir string
 	root      *os.Root // nil when the template attaches nothing
+
+	unsub *unsubscribe // nil without Options.UnsubscribeURL
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -81,6 +90,17 @@ func New(templatePath string, opts Options) (*Template, error) {
 
 	if err := t.parseFile(normalize(src)); err != nil {
 		return nil, err
+	}
+	if opts.UnsubscribeURL != "" {
+		if err := t.parseUnsubscribe(opts.UnsubscribeURL); err != nil {
+			return nil, err
+		}
+		h.Write([]byte("\x00unsubscribe-url\x00" + opts.UnsubscribeURL))
+	}
+	if opts.DKIM != nil {
+		if err := checkDKIM(opts.DKIM); err != nil {
+			return nil, err
+		}
 	}
 	if opts.TextPath != "" {
 		tsrc, err := os.ReadFile(opts.TextPath)
@@ -110,7 +130,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 }
 
 // Hash returns the hex SHA-256 of the template file's bytes followed by the
-// text template file's bytes. The state file records it to notice a changed
+// unsubscribe URL template (if any) and the text template file's bytes. The state file records it to notice a changed
 // template on resume.
 func (t *Template) Hash() string { return t.hash }
 
