@@ -96,15 +96,20 @@ func TestEnvelopeReachesRcpt(t *testing.T) {
 
 func TestConnectionReuse(t *testing.T) {
 	tests := []struct {
-		maxPerConn, send, wantConns int
+		name            string
+		maxPerConn      int
+		idle            time.Duration
+		send, wantConns int
 	}{
-		{0, 10, 1},
-		{3, 10, 4},
+		{"defaults", 0, 0, 10, 1},
+		{"max-per-conn 3", 3, 0, 10, 4},
+		// Every connection has idled longer than 1ns when the next Send comes.
+		{"idle timeout", 0, time.Nanosecond, 3, 3},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("max-per-conn=%d", tt.maxPerConn), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			srv := smtptest.Start(t)
-			p := newPool(t, srv, func(c *sender.Config) { c.MaxPerConn = tt.maxPerConn })
+			p := newPool(t, srv, func(c *sender.Config) { c.MaxPerConn, c.IdleTimeout = tt.maxPerConn, tt.idle })
 			for i := range tt.send {
 				if _, err := p.Send(context.Background(), message(i+1)); err != nil {
 					t.Fatal(err)
@@ -115,6 +120,9 @@ func TestConnectionReuse(t *testing.T) {
 			}
 			if len(srv.Messages()) != tt.send || p.Stats().Dials != int64(tt.wantConns) {
 				t.Errorf("%d messages, %d dials", len(srv.Messages()), p.Stats().Dials)
+			}
+			if err := p.Close(); err != nil || p.Stats().Open != 0 {
+				t.Errorf("Close: %v, %d connections left open", err, p.Stats().Open)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"golang.org/x/time/rate"
 )
 
 // Send makes one delivery attempt of msg: it waits for a free slot (at most
@@ -49,7 +50,7 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 		p.put(cn)
 		return "", err
 	}
-	if time.Since(cn.lastUsed) > p.cfg.IdleTimeout {
+	if p.thr.Limit() != rate.Inf && time.Since(cn.lastUsed) > p.cfg.IdleTimeout {
 		// The rate wait outlasted IdleTimeout (only at low rates).
 		p.bg.Go(func() { p.retire(cn) })
 		if cn, err = p.getConn(ctx); err != nil {
