@@ -48,91 +48,23 @@ func newConn(c *smtp.Client, timeout time.Duration) *conn {
 func (cn *conn) send(msg *campaign.Message) (reply string, derr *campaign.DeliveryError, usable bool) {
 	defer func() { cn.lastUsed = time.Now() }()
 	text := cn.c.Text
-	env := msg.Envelope
 
-	// read reads one reply: a refusal is returned as a DeliveryError, a
-	// broken connection as an error.
-	read := func(code int, rcpt string) (*campaign.DeliveryError, error) {
-		_, _, err := text.ReadResponse(code)
-		var te *textproto.Error
-		if errors.As(err, &te) {
-			return replyError(te, rcpt), nil
-		}
-		return nil, err
-	}
-	// step sends what the writer holds and renews the deadline.
-	step := func() error {
-		if err := cn.c.UpdateDeadline(cn.timeout); err != nil {
-			return err
-		}
-		return text.W.Flush()
-	}
-
-	var mailErr, dataErr *campaign.DeliveryError
-	var rcptErrs []*campaign.DeliveryError
+	var r replies
 	var err error
-	inData := false // the server said 354 and waits for the data
-	cn.writeMail(text.W, msg)
 	if cn.pipelining {
-		for _, rcpt := range env.To {
-			writeCmd(text.W, "RCPT TO:<", rcpt, ">")
-		}
-		writeCmd(text.W, "DATA")
-		err = step()
-		if err == nil {
-			mailErr, err = read(250, "")
-		}
-		for i := 0; err == nil && i < len(env.To); i++ {
-			var e *campaign.DeliveryError
-			if e, err = read(25, env.To[i]); e != nil {
-				rcptErrs = append(rcptErrs, e)
-			}
-		}
-		if err == nil {
-			dataErr, err = read(354, "")
-			inData = err == nil && dataErr == nil
-		}
+		err = cn.pipelined(msg, &r)
 	} else {
-		if err = step(); err == nil {
-			mailErr, err = read(250, "")
-		}
-		for i := 0; err == nil && mailErr == nil && i < len(env.To); i++ {
-			writeCmd(text.W, "RCPT TO:<", env.To[i], ">")
-			var e *campaign.DeliveryError
-			if err = step(); err == nil {
-				if e, err = read(25, env.To[i]); e != nil {
-					rcptErrs = append(rcptErrs, e)
-				}
-			}
-		}
-		if err == nil && mailErr == nil && len(rcptErrs) == 0 {
-			writeCmd(text.W, "DATA")
-			if err = step(); err == nil {
-				dataErr, err = read(354, "")
-				inData = err == nil && dataErr == nil
-			}
-		}
+		err = cn.strict(msg, &r)
 	}
 	if err != nil {
-		if mailErr != nil {
+		if r.mail != nil {
 			// Typically a 421 to MAIL, then the server hung up.
-			return "", mailErr, false
+			return "", r.mail, false
 		}
 		return "", connError(err, false), false
 	}
-	// After a refused MAIL, the server refuses the RCPTs and DATA that
-	// follow in the pipeline: MAIL's reply is the reason; likewise RCPT's.
-	var fail *campaign.DeliveryError
-	switch {
-	case mailErr != nil:
-		fail = mailErr
-	case len(rcptErrs) > 0:
-		fail = refusal(rcptErrs)
-	case dataErr != nil:
-		fail = dataErr
-	}
-	if fail != nil {
-		if inData {
+	if fail := r.failure(); fail != nil {
+		if r.inData {
 			// Some recipients were accepted and the server waits for the
 			// data: only dropping the connection abandons the transaction.
 			return "", fail, false
@@ -166,6 +98,100 @@ func (cn *conn) send(msg *campaign.Message) (reply string, derr *campaign.Delive
 		return "", connError(err, true), false
 	}
 	return strconv.Itoa(code) + " " + strings.ReplaceAll(resp, "\n", " "), nil, true
+}
+
+// replies holds the refusals of a transaction's commands.
+type replies struct {
+	mail, data *campaign.DeliveryError
+	rcpts      []*campaign.DeliveryError
+	inData     bool // the server said 354 and waits for the data
+}
+
+// failure returns why the transaction failed, nil if it did not. After a
+// refused MAIL, the server refuses the RCPTs and DATA that follow in a
+// pipeline: MAIL's reply is the reason; likewise a refused RCPT's.
+func (r *replies) failure() *campaign.DeliveryError {
+	switch {
+	case r.mail != nil:
+		return r.mail
+	case len(r.rcpts) > 0:
+		return refusal(r.rcpts)
+	}
+	return r.data
+}
+
+// read reads one reply: a refusal is returned as a DeliveryError, a broken
+// connection as an error.
+func (cn *conn) read(code int, rcpt string) (*campaign.DeliveryError, error) {
+	_, _, err := cn.c.Text.ReadResponse(code)
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return replyError(te, rcpt), nil
+	}
+	return nil, err
+}
+
+// flush renews the deadline and sends what the writer holds.
+func (cn *conn) flush() error {
+	if err := cn.c.UpdateDeadline(cn.timeout); err != nil {
+		return err
+	}
+	return cn.c.Text.W.Flush()
+}
+
+// pipelined sends MAIL, the RCPTs and DATA in one write and reads their
+// replies into r. An error means the connection broke.
+func (cn *conn) pipelined(msg *campaign.Message, r *replies) error {
+	w := cn.c.Text.W
+	cn.writeMail(w, msg)
+	for _, rcpt := range msg.Envelope.To {
+		writeCmd(w, "RCPT TO:<", rcpt, ">")
+	}
+	writeCmd(w, "DATA")
+	err := cn.flush()
+	if err == nil {
+		r.mail, err = cn.read(250, "")
+	}
+	for i := 0; err == nil && i < len(msg.Envelope.To); i++ {
+		var e *campaign.DeliveryError
+		if e, err = cn.read(25, msg.Envelope.To[i]); e != nil {
+			r.rcpts = append(r.rcpts, e)
+		}
+	}
+	if err == nil {
+		r.data, err = cn.read(354, "")
+		r.inData = err == nil && r.data == nil
+	}
+	return err
+}
+
+// strict sends MAIL, the RCPTs and DATA one at a time, each after the
+// previous reply, stopping after a refused MAIL or, once every RCPT was
+// sent, a refused RCPT. An error means the connection broke.
+func (cn *conn) strict(msg *campaign.Message, r *replies) error {
+	w := cn.c.Text.W
+	cn.writeMail(w, msg)
+	err := cn.flush()
+	if err == nil {
+		r.mail, err = cn.read(250, "")
+	}
+	for i := 0; err == nil && r.mail == nil && i < len(msg.Envelope.To); i++ {
+		writeCmd(w, "RCPT TO:<", msg.Envelope.To[i], ">")
+		var e *campaign.DeliveryError
+		if err = cn.flush(); err == nil {
+			if e, err = cn.read(25, msg.Envelope.To[i]); e != nil {
+				r.rcpts = append(r.rcpts, e)
+			}
+		}
+	}
+	if err == nil && r.mail == nil && len(r.rcpts) == 0 {
+		writeCmd(w, "DATA")
+		if err = cn.flush(); err == nil {
+			r.data, err = cn.read(354, "")
+			r.inData = err == nil && r.data == nil
+		}
+	}
+	return err
 }
 
 // refusal builds the error of an abandoned transaction from its refusals:
