@@ -33,12 +33,13 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 }
 
 // openTemplate parses the message template named by --template, with
-// --text, --key and --attach-dir (default: the template's folder), for the
-// campaign campaignID (which goes into every Message-ID; "" is allowed when
-// the template is only parsed to be hashed or checked). It returns a usage
-// error (exit 2) when --template is missing, and render.New's
-// *campaign.InputError (exit 3, with file:line) when a template does not
-// parse. Call Check with the source's columns before rendering any row.
+// --text, --key and --attach-dir (default: the template's folder), and the
+// DKIM and unsubscribe flags where the command has them, for the campaign
+// campaignID (which goes into every Message-ID; "" is allowed when the
+// template is only parsed to be hashed or checked). It returns a usage
+// error (exit 2) when --template is missing, renderCompliance's errors, and
+// render.New's *campaign.InputError (exit 3, with file:line) when a
+// template does not parse. Call Check with the source's columns before rendering any row.
 func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err := requireFlags(c, "template"); err != nil {
 		return nil, err
@@ -48,12 +49,18 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if attachDir == "" {
 		attachDir = filepath.Dir(path)
 	}
+	unsub, dkim, err := renderCompliance(c)
+	if err != nil {
+		return nil, err
+	}
 	return render.New(path, render.Options{
-		CampaignID: campaignID,
-		KeyColumn:  c.String("key"),
-		TextPath:   c.String("text"),
-		AttachDir:  attachDir,
-		Now:        time.Now,
+		CampaignID:     campaignID,
+		KeyColumn:      c.String("key"),
+		TextPath:       c.String("text"),
+		AttachDir:      attachDir,
+		Now:            time.Now,
+		UnsubscribeURL: unsub,
+		DKIM:           dkim,
 	})
 }
 

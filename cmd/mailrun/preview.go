@@ -22,6 +22,7 @@ func previewCommand() *cli.Command {
 		intFlag("limit", 10, "render the first `N` messages (and list at most N rows that fail)"),
 		stringFlag("out", "preview", "`DIR` to write the .eml files and index.html to", true),
 	)
+	flags = append(flags, complianceFlags()...)
 	return &cli.Command{
 		Name:  "preview",
 		Usage: "render the first messages as .eml files and an index.html; sends nothing",

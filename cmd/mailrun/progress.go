@@ -116,9 +116,13 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("  of which failed before", sum.PreviouslyFailed)
 	row("  of which unknown, skipped", sum.UnknownSkipped)
 	row("duplicate recipients", sum.Duplicates)
+	row("suppressed (--suppress)", sum.Suppressed)
 	fmt.Fprintf(w, "  state: %s\n", state)
 	if sum.Limited {
 		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")
+	}
+	if sum.CapReached {
+		fmt.Fprintf(w, "  --max-per-day reached: the next rows can go from %s\n", sum.ResumeAt.Format("2006-01-02 15:04 MST"))
 	}
 }
 

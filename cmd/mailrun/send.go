@@ -19,6 +19,7 @@ import (
 // it to an outbox folder.
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
+	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
@@ -78,6 +79,14 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	maxPerDay, loc, err := dailyCap(c)
+	if err != nil {
+		return err
+	}
+	suppress, err := loadSuppression(c)
+	if err != nil {
+		return err
+	}
 
 	src, err := openSource(c)
 	if err != nil {
@@ -98,11 +107,15 @@ func runSend(c *cli.Context) error {
 			return asUsageError(err)
 		}
 	}
-	j, err := campaign.OpenJournal(statePath, campaign.JournalHeader{
+	jh := campaign.JournalHeader{
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
-	})
+	}
+	if maxPerDay > 0 {
+		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
+	}
+	j, err := campaign.OpenJournal(statePath, jh)
 	if err != nil {
 		return err
 	}
@@ -143,6 +156,11 @@ func runSend(c *cli.Context) error {
 		SkipUnknown: unknown == "skip",
 		Progress:    prog,
 		Logger:      log,
+
+		Suppress:       suppress,
+		MaxPerDay:      maxPerDay,
+		DeliveredToday: j.DeliveredSince(),
+		Location:       loc,
 	}
 	display := startProgress(c, prog, log)
 	sum, runErr := r.Run(ctx)
@@ -152,6 +170,9 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
+	if sum.CapReached && runErr == nil {
+		return capReached(sum, maxPerDay)
+	}
 	return sendResult(sum, runErr, closeErr, statePath)
 }
 

@@ -43,7 +43,12 @@ the data file the campaign was sent from, unchanged.
 --failed-csv OUT (needs --data) writes the failed and deferred rows with all
 their original columns plus status, code and error columns (reused if the
 data already has them), ready to be fixed and sent as a new campaign. The
-file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.`,
+file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.
+
+--suppress-out FILE writes the addresses refused permanently (5xx replies):
+the refused recipient, else the recipient key when it is an address, one a
+line (mode 0600), ready for send --suppress FILE in the next campaigns.
+Rows left out by --suppress are counted as suppressed.`,
 		Flags: []cli.Flag{
 			stringFlag("state", "", "state `FILE` to read (required)", true),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
@@ -51,6 +56,7 @@ file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.`,
 			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
 			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
+			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx) to `FILE`, a list for send --suppress", true),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
 			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
 		},
@@ -71,6 +77,11 @@ type statusReport struct {
 	// FailedCSV names the file --failed-csv wrote, with its row count.
 	FailedCSV     string `json:"failed_csv,omitempty"`
 	FailedCSVRows int    `json:"failed_csv_rows,omitempty"`
+	// SuppressOut names the file --suppress-out wrote, with its address
+	// count and the 5xx failures left out for want of an address.
+	SuppressOut        string `json:"suppress_out,omitempty"`
+	SuppressOutAddrs   int    `json:"suppress_out_addresses,omitempty"`
+	SuppressOutUnnamed int    `json:"suppress_out_unnamed,omitempty"`
 }
 
 // runStatus is the Action of status.
@@ -87,6 +98,12 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	rep := statusReport{State: st}
+	if so := c.String("suppress-out"); so != "" {
+		if rep.SuppressOutAddrs, rep.SuppressOutUnnamed, err = writeSuppressOut(so, st); err != nil {
+			return err
+		}
+		rep.SuppressOut = so
+	}
 	if c.String("data") != "" {
 		if err := scanData(c, &rep, out); err != nil {
 			return err
@@ -288,7 +305,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"skipped", c.Skipped}} {
+		{"duplicate", c.Duplicate}, {"skipped", c.Skipped}, {"suppressed", c.Suppressed}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}
@@ -337,6 +354,12 @@ func printStatus(w io.Writer, r *statusReport) error {
 	}
 	if r.FailedCSV != "" {
 		fmt.Fprintf(w, "\nWrote %s to %s.\n", plural(r.FailedCSVRows, "row"), r.FailedCSV)
+	}
+	if r.SuppressOut != "" {
+		fmt.Fprintf(w, "\nWrote %d refused address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
+		if r.SuppressOutUnnamed > 0 {
+			fmt.Fprintf(w, "  %s refused permanently named no address (the key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
+		}
 	}
 	return nil
 }

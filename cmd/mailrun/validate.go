@@ -25,8 +25,13 @@ Example:
 needs is missing: exit 3 before any row), then renders every row and prints
 each problem as "row N (key): reason" on stdout, followed by a summary. A
 recipient key seen again is reported as "duplicate of row M": send would send
-it once. Exits 0 when every row is fine, 3 when any problem was found.`,
-		Flags:  commonFlags(),
+it once. Exits 0 when every row is fine, 3 when any problem was found.
+
+Warnings, which do not change the exit code: with --dkim-key and
+--dkim-domain, messages whose From domain is not the DKIM domain or a
+subdomain of it; in a campaign of more than 100 recipients, messages
+without a List-Unsubscribe header.`,
+		Flags:  append(commonFlags(), complianceFlags()...),
 		Action: runValidate,
 	}
 }
@@ -40,6 +45,7 @@ type validation struct {
 	// it; recipients holds the hash64 of each envelope address. Hashes keep
 	// the memory per row small.
 	keys, recipients *hashTable
+	warn             complianceWarnings
 }
 
 // runValidate is the Action of validate.
@@ -53,7 +59,7 @@ func runValidate(c *cli.Context) error {
 	log.Debug("validating", "data", c.String("data"), "template", c.String("template"), "columns", len(src.Columns()))
 
 	out := c.App.Writer
-	v := validation{keys: newHashTable(true), recipients: newHashTable(false)}
+	v := validation{keys: newHashTable(true), recipients: newHashTable(false), warn: newComplianceWarnings(c)}
 	for {
 		row, err := src.Next()
 		if err == io.EOF {
@@ -75,6 +81,7 @@ func runValidate(c *cli.Context) error {
 		return err
 	}
 	v.summary(out)
+	v.warn.print(out, v.recipients.len())
 	if v.problems > 0 {
 		return &exitError{code: exitInput, err: fmt.Errorf("validate: %s found in %s", plural(v.problems, "problem"), plural(v.rows, "row"))}
 	}
@@ -105,6 +112,7 @@ func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
 		return
 	}
 	v.messages++
+	v.warn.note(msg)
 	for _, addr := range msg.Envelope.To {
 		v.recipients.put(hash64(strings.ToLower(addr)), 0)
 	}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/render"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+)
+
+// complianceFlags are the flags that change what a message holds: DKIM and
+// one-click unsubscribe. send, validate and preview take them, so that what
+// validate and preview show is what send sends.
+func complianceFlags() []cli.Flag {
+	return []cli.Flag{
+		stringFlag("dkim-key", "", "sign every message with the DKIM private key in PEM `FILE` (RSA or Ed25519)", true),
+		stringFlag("dkim-selector", "", "DKIM `SELECTOR`: the key's DNS record is SELECTOR._domainkey.DOMAIN", false),
+		stringFlag("dkim-domain", "", "DKIM signing `DOMAIN` (default: the domain of each message's From address)", false),
+		stringFlag("unsubscribe-url", "", "add one-click unsubscribe headers (RFC 8058) with this https `URL` template, e.g. https://example.com/u/{{.id}}", false),
+	}
+}
+
+// deliveryLimitFlags are send's flags that decide who is mailed and when:
+// suppression lists and the daily cap.
+func deliveryLimitFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "suppress", Usage: "never mail the addresses (or @domains) in `FILE`: one a line, or a CSV file with an email column; repeatable", EnvVars: envVars("suppress"), TakesFile: true}),
+		intFlag("max-per-day", 0, "deliver at most `N` messages per calendar day (counted in the state file); 0 = no cap"),
+		stringFlag("tz", "", "time `ZONE` of --max-per-day's days, e.g. Asia/Seoul (default: local time)", false),
+	}
+}
+
+// renderCompliance returns the unsubscribe URL and DKIM settings of the
+// complianceFlags for render.Options. A --dkim-key without --dkim-selector
+// (or the reverse) is a usage error (exit 2); a key file that cannot be read
+// or parsed is render.LoadDKIMKey's *campaign.InputError (exit 3).
+func renderCompliance(c *cli.Context) (string, *render.DKIM, error) {
+	keyPath, sel, domain := c.String("dkim-key"), c.String("dkim-selector"), c.String("dkim-domain")
+	switch {
+	case keyPath == "" && (sel != "" || domain != ""):
+		return "", nil, usageError("--dkim-selector and --dkim-domain need --dkim-key FILE")
+	case keyPath == "":
+		return c.String("unsubscribe-url"), nil, nil
+	case sel == "":
+		return "", nil, usageError("--dkim-key needs --dkim-selector: the name of the key's DNS record")
+	}
+	key, err := render.LoadDKIMKey(keyPath)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.String("unsubscribe-url"), &render.DKIM{Domain: domain, Selector: sel, Key: key}, nil
+}
+
+// dailyCap reads --max-per-day and --tz: the cap (0 for none) and the time
+// zone of its days. A negative cap or an unknown zone is a usage error.
+func dailyCap(c *cli.Context) (int, *time.Location, error) {
+	n := c.Int("max-per-day")
+	if n < 0 {
+		return 0, nil, usageError(fmt.Sprintf("--max-per-day must be 0 (no cap) or more, not %d", n))
+	}
+	loc := time.Local
+	if tz := c.String("tz"); tz != "" {
+		l, err := time.LoadLocation(tz)
+		if err != nil {
+			return 0, nil, usageError(fmt.Sprintf("--tz %q: not a time zone name such as Europe/Paris or UTC", tz))
+		}
+		loc = l
+	}
+	return n, loc, nil
+}
+
+// loadSuppression loads the --suppress files, or returns nil when there
+// are none. Errors are campaign.LoadSuppression's *campaign.InputError.
+func loadSuppression(c *cli.Context) (*campaign.Suppression, error) {
+	paths := c.StringSlice("suppress")
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	return campaign.LoadSuppression(paths...)
+}
+
+// capReached is send's result when --max-per-day stopped the run (exit 5).
+func capReached(sum campaign.Summary, max int) error {
+	return &exitError{code: 5, err: fmt.Errorf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
+		max, sum.ResumeAt.Format("2006-01-02 15:04 MST"))}
+}
