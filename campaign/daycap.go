@@ -113,15 +113,20 @@ func (c *dayCap) resumeAt() time.Time {
 
 // takeSlot takes a slot of the day's cap for an attempt of j (any slot when
 // there is no cap). When the cap is reached it stops the run, abandons j
-// and returns false.
+// and returns false; so it does when the run stopped while it waited.
 func (s *runState) takeSlot(j *job) (time.Time, bool) {
 	if s.cap == nil {
 		return time.Time{}, true
 	}
 	day, ok := s.cap.take()
-	if !ok {
+	switch {
+	case !ok:
 		s.capReached()
 		s.abandon(j)
+	case s.stopCtx.Err() != nil: // the run stopped while take waited
+		s.cap.settle(day, false)
+		s.abandon(j)
+		ok = false
 	}
 	return day, ok
 }

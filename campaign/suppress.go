@@ -151,10 +151,15 @@ func (s *Suppression) loadCSV(path string, r io.Reader) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			var pe *csv.ParseError
+			line := 0
+			if errors.As(err, &pe) {
+				line, err = pe.Line, pe.Err
+			}
 			return &InputError{File: path, Line: line, Err: fmt.Errorf("campaign: suppression list: %w", err)}
 		}
+		line, _ := cr.FieldPos(0)
 		if col < 0 {
 			for i, name := range rec {
 				if strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")), "email") {
