@@ -52,7 +52,8 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 	}
 	if p.thr.Limit() != rate.Inf && time.Since(cn.lastUsed) > p.cfg.IdleTimeout {
 		// The rate wait outlasted IdleTimeout (only at low rates).
-		p.bg.Go(func() { p.retire(cn) })
+		stale := cn
+		p.bg.Go(func() { p.retire(stale) })
 		if cn, err = p.getConn(ctx); err != nil {
 			return "", err
 		}
