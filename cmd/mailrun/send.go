@@ -24,11 +24,11 @@ func sendCommand() *cli.Command {
 		Name:  "send",
 		Usage: "deliver a campaign",
 		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
-   mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
+mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
 
-   The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
-   config file's smtp-password key, never from the command line. Running the
-   same command again resumes: delivered recipients are skipped.`,
+The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
+config file's smtp-password key, never from the command line. Running the
+same command again resumes: delivered recipients are skipped.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -88,20 +88,13 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 
-	src, err := openSource(c)
+	// The template's hash goes into the state file, whose campaign id goes
+	// into the template's Message-IDs: parse once to hash, once to render.
+	src, probe, err := openInputs(c, "")
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	// The template's hash goes into the state file, whose campaign id goes
-	// into the template's Message-IDs: parse once to hash, once to render.
-	probe, err := openTemplate(c, "")
-	if err != nil {
-		return err
-	}
-	if err := probe.Check(src.Columns()); err != nil {
-		return err
-	}
 	if c.String("smtp") != "" && !c.Bool("dry-run") {
 		if _, err := sender.ParseURL(c.String("smtp"), c.String("tls-policy")); err != nil {
 			return asUsageError(err)
