@@ -114,8 +114,9 @@ func (t *Template) sign(domain string, msg []byte) ([]byte, error) {
 // verifies. Here a line breaks only at the space after a tag's ";" (a fold
 // there unfolds to the same "; ") and inside the b= value (which verifiers
 // remove before hashing); the h= tag starts a line of its own, which may
-// be longer than 78 octets (well under the limit of 998). go-mail inserts every fold as CRLF and one space, and its
-// tag list has no CR or LF, so removing them restores the list it signed.
+// be longer than 78 octets (well under the limit of 998). go-mail inserts
+// every fold as CRLF and one space, and its tag list has no CR or LF, so
+// removing them restores the list it signed.
 func refold(sig string) []byte {
 	const name = "DKIM-Signature:"
 	v := strings.TrimSuffix(strings.TrimPrefix(sig, name+" "), "\r\n")
