@@ -78,6 +78,10 @@ type Message struct {
 	Data []byte
 	// Attachments lists the files attached or embedded.
 	Attachments []Attachment
+	// Relay is set by a sender that spreads messages over several relays,
+	// during Send: the name of the relay of the last attempt. It is empty
+	// otherwise.
+	Relay string
 }
 
 // Renderer turns rows into messages. A Renderer is safe for concurrent use.
@@ -168,5 +172,8 @@ type Outcome struct {
 	// Ambiguous is true when the last attempt failed after the final "." of
 	// DATA: the server may have taken the message.
 	Ambiguous bool
-	Time      time.Time
+	// Relay names the relay of the last attempt (Message.Relay), empty
+	// when the sender has a single server.
+	Relay string
+	Time  time.Time
 }

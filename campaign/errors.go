@@ -76,6 +76,12 @@ func (e *DeliveryError) Error() string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
+// ErrNoRelay is the error (inside a Fatal *DeliveryError) of a sender that
+// spreads messages over several relays when none of them may take a message
+// now: each is out of rotation after failures, or has reached its daily
+// cap. The run stops; running the same command later resumes it.
+var ErrNoRelay = errors.New("campaign: every relay is out of rotation")
+
 // ClassOf returns the Class of err: the Class of a *DeliveryError in its
 // chain, else 0.
 func ClassOf(err error) Class {

@@ -88,6 +88,10 @@ type FileJournal struct {
 	warnings []string
 	torn     string
 
+	// sinceRelay counts the delivered records of since by the relay they
+	// name.
+	sinceRelay map[string]int
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -217,6 +221,12 @@ func (j *FileJournal) resume(h JournalHeader) error {
 		}
 		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
 			j.since++
+			if len(r.relay) > 0 {
+				if j.sinceRelay == nil {
+					j.sinceRelay = make(map[string]int)
+				}
+				j.sinceRelay[string(r.relay)]++
+			}
 		}
 		return nil
 	})
@@ -264,6 +274,11 @@ func (j *FileJournal) Path() string { return j.path }
 // when it was opened, timed at or after JournalHeader.CountDeliveredSince
 // (0 when that was zero).
 func (j *FileJournal) DeliveredSince() int { return j.since }
+
+// DeliveredSinceByRelay returns DeliveredSince broken down by the relay
+// each delivered record names (records that name none are left out), for
+// per-relay daily caps. It returns nil when there are none.
+func (j *FileJournal) DeliveredSinceByRelay() map[string]int { return j.sinceRelay }
 
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.

@@ -14,6 +14,7 @@ import (
 //	{"type":"campaign","id":"9f2c…","template_hash":"ab12…","data":"list.csv","created":"2026-11-26T20:00:00Z","version":1}
 //	{"type":"sending","key":"ann@example.com","row":1,"message_id":"…@mailrun","time":"…"}
 //	{"type":"delivered","key":"ann@example.com","row":1,"message_id":"…","reply":"250 2.0.0 Ok: queued as 4Bx1","attempts":1,"time":"…"}
+//	{"type":"delivered","key":"cy@example.com","row":3,"message_id":"…","reply":"250 Ok","attempts":1,"relay":"ses","time":"…"}
 //	{"type":"failed","key":"bob@example.com","row":2,"message_id":"…","code":550,"enhanced":"5.1.1","text":"no such user","recipient":"bob@example.com","attempts":1,"time":"…"}
 //
 // A record never holds credentials: only what Message and Outcome carry.
@@ -47,7 +48,10 @@ type record struct {
 	Recipient string `json:"recipient,omitempty"`
 	Attempts  int    `json:"attempts,omitempty"`
 	Ambiguous bool   `json:"ambiguous,omitempty"`
-	Time      string `json:"time,omitempty"`
+	// Relay names the relay of the last attempt, when the sender spreads
+	// messages over several.
+	Relay string `json:"relay,omitempty"`
+	Time  string `json:"time,omitempty"`
 }
 
 // encodeLine returns r as one JSON line, newline included.
@@ -76,6 +80,7 @@ func outcomeRecord(o Outcome, now time.Time) *record {
 		Recipient: o.Recipient,
 		Attempts:  o.Attempts,
 		Ambiguous: o.Ambiguous,
+		Relay:     o.Relay,
 		Time:      formatTime(t),
 	}
 	if o.Status == StatusDelivered {
@@ -144,9 +149,9 @@ func mergeStatus(old, next uint8) uint8 {
 // for strings with escapes, to decoded copies) and are valid only until the
 // next line is read.
 type lineRecord struct {
-	typ, key, messageID, reply, text, enhanced, recipient, tm []byte
-	id, templateHash, data, created                           []byte
-	row, code, version                                        int64
+	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
+	id, templateHash, data, created                                  []byte
+	row, code, version                                               int64
 }
 
 var errNotObject = errors.New("not a JSON object")
@@ -176,6 +181,8 @@ func parseLine(line []byte, r *lineRecord) error {
 			return unquote(val, &r.recipient)
 		case `"time"`:
 			return unquote(val, &r.tm)
+		case `"relay"`:
+			return unquote(val, &r.relay)
 		case `"id"`:
 			return unquote(val, &r.id)
 		case `"template_hash"`:

@@ -22,6 +22,7 @@ type Progress struct {
 	inFlight  atomic.Int64
 	// suppressed is last so that the block above keeps its alignment.
 	suppressed atomic.Int64
+	otherShard atomic.Int64
 }
 
 // Snapshot is a consistent-enough copy of the counters at one moment.
@@ -46,6 +47,9 @@ type Snapshot struct {
 	// Suppressed counts rows not sent because a To recipient is on a
 	// suppression list.
 	Suppressed int64
+	// OtherShard counts rows left alone because their key belongs to
+	// another shard (Runner.Shard).
+	OtherShard int64
 	// InFlight is the number of delivery attempts under way right now.
 	InFlight int64
 	// Elapsed is the time since the run began.
@@ -72,6 +76,7 @@ func (p *Progress) Snapshot() Snapshot {
 		Duplicates: p.duplicate.Load(),
 		Suppressed: p.suppressed.Load(),
 		InFlight:   p.inFlight.Load(),
+		OtherShard: p.otherShard.Load(),
 	}
 	if st := p.start.Load(); st != 0 {
 		s.Elapsed = time.Since(time.Unix(0, st))
@@ -81,7 +86,7 @@ func (p *Progress) Snapshot() Snapshot {
 
 // Done is the number of rows whose fate this run is settled.
 func (s Snapshot) Done() int64 {
-	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates + s.Suppressed
+	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates + s.Suppressed + s.OtherShard
 }
 
 // Rate is the delivery rate in messages per second since the run began.

@@ -53,6 +53,11 @@ type Runner struct {
 	Location                  *time.Location
 	Now                       func() time.Time
 
+	// Shard, when its N is above 1, restricts the run to the rows whose
+	// recipient key falls in shard I of N (see Shard.Has); the others are
+	// counted in Snapshot.OtherShard and left alone.
+	Shard Shard
+
 	// Progress, when set, receives live counters.
 	Progress *Progress
 	// Logger receives one debug line per outcome and warnings; nil discards.
@@ -113,6 +118,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	}
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if err := r.Shard.Validate(); err != nil {
+		return Summary{}, err
 	}
 	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
 		return Summary{}, err
@@ -196,13 +204,17 @@ func (s *runState) produce() (Summary, error) {
 				return sum, err
 			}
 			p.read.Add(1)
-			s.record(Outcome{Row: re.Row, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			s.recordKeyless(Outcome{Row: re.Row, Status: StatusFailed, Reply: err.Error()})
 			continue
 		}
 		p.read.Add(1)
 		key, err := r.Renderer.Key(row)
 		if err != nil {
-			s.record(Outcome{Row: row.Num, Status: StatusFailed, Reply: err.Error()}, &p.failed)
+			s.recordKeyless(Outcome{Row: row.Num, Status: StatusFailed, Reply: err.Error()})
+			continue
+		}
+		if !r.Shard.Has(key) {
+			p.otherShard.Add(1)
 			continue
 		}
 		// Only keys this run sends are remembered: a later row with the key
@@ -280,7 +292,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	reply, err := r.Sender.Send(ctx, j.msg)
 	p.inFlight.Add(-1)
 	s.cap.settle(slot, mayHaveDelivered(err))
-	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts}
+	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
 		o.Status, o.Reply = StatusDelivered, reply
 		s.record(o, &p.sent)
@@ -337,7 +349,7 @@ func (s *runState) retryLater(j *job) {
 // attempted, else left unrecorded for the next run.
 func (s *runState) abandon(j *job) {
 	if j.attempts > 0 {
-		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred}
+		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred, Relay: j.msg.Relay}
 		fillFailure(&o, j.lastErr)
 		s.record(o, &s.r.Progress.deferred)
 	}

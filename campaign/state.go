@@ -35,6 +35,9 @@ type State struct {
 	// Recovered describes an unusable last line that was ignored, "" if
 	// none (a run may have been writing it).
 	Recovered string `json:"recovered,omitempty"`
+	// Relays breaks the counts down by the relay named in the records
+	// (see RelayCounts); empty when no record names a relay.
+	Relays []RelayCounts `json:"relays,omitempty"`
 
 	rows    []uint8       // status by row number, for small row numbers
 	bigRows map[int]uint8 // the others
@@ -62,6 +65,7 @@ type Failure struct {
 	Enhanced  string    `json:"enhanced,omitempty"`
 	Text      string    `json:"text,omitempty"`
 	Recipient string    `json:"recipient,omitempty"`
+	Relay     string    `json:"relay,omitempty"`
 	Time      time.Time `json:"time"`
 }
 
@@ -124,7 +128,8 @@ func ReadState(path string) (*State, error) {
 		hdr   stateHeader
 		idx   = newKeyIndex()
 		fails = make(map[string]Failure)
-		last  []byte // time of the last record
+		byRel = make(map[string]int) // delivered records by relay
+		last  []byte                 // time of the last record
 		key   []byte
 	)
 	res, err := scanLines(f, path, true, func(n int, r *lineRecord) error {
@@ -146,11 +151,14 @@ func ReadState(path string) (*State, error) {
 		}
 		idx.add(key, st, r.row)
 		s.setRow(int(r.row), st)
+		if st == stDelivered && len(r.relay) > 0 {
+			byRel[string(r.relay)]++
+		}
 		if st == stFailed || st == stDeferred {
 			fails[string(key)] = Failure{
 				Row: int(r.row), Key: string(r.key), Status: statusNames[st], Code: int(r.code),
 				Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
-				Time: parseTime(r.tm),
+				Relay: string(r.relay), Time: parseTime(r.tm),
 			}
 		}
 		return nil
@@ -165,6 +173,7 @@ func ReadState(path string) (*State, error) {
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
 	s.LastActivity = parseTime(last)
 	s.collect(idx, fails)
+	s.Relays = relayCounts(byRel, s.Failures)
 	return s, nil
 }
 
