@@ -68,6 +68,7 @@ type Server struct {
 	roots   *x509.CertPool
 	tlsConf *tls.Config
 	done    chan struct{}
+	stop    sync.Once
 
 	mu       sync.Mutex
 	msgs     []Message
@@ -118,11 +119,22 @@ func Start(t testing.TB, opts ...Option) *Server {
 		s.srv.TLSConfig = s.tlsConf
 	}
 	go s.srv.Serve(&listener{Listener: ln, s: s}) //nolint:errcheck // Serve ends with Close.
-	t.Cleanup(func() {
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server abruptly, as a crash or a pulled cable would: the
+// listener closes, so that new connections are refused, and every open
+// connection is closed without a reply, even in the middle of a
+// transaction. A message whose data the server had read in full before
+// Close stays recorded as accepted although its client never saw the reply
+// (the ambiguous case). Close is safe to call more than once; the test's
+// cleanup calls it too.
+func (s *Server) Close() {
+	s.stop.Do(func() {
 		close(s.done)
 		s.srv.Close()
 	})
-	return s
 }
 
 // Addr returns the server's address as "127.0.0.1:port".

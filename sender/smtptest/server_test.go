@@ -200,3 +200,23 @@ func TestImplicitTLS(t *testing.T) {
 		t.Errorf("URL %q", s.URL())
 	}
 }
+
+func TestClose(t *testing.T) {
+	s := smtptest.Start(t)
+	c := dial(t, s)
+	if err := send(t, c, "a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := send(t, c, "b@example.com"); err == nil || code(err) != 0 {
+		t.Fatalf("send on a connection the server closed: %v, want a connection error", err)
+	}
+	if c2, err := smtp.Dial(s.Addr()); err == nil {
+		c2.Close()
+		t.Fatal("dial after Close succeeded")
+	}
+	s.Close() // a second Close does nothing
+	if n := len(s.Messages()); n != 1 {
+		t.Fatalf("%d messages, want the 1 before Close", n)
+	}
+}

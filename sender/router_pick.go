@@ -1,0 +1,237 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// pick chooses the relay for the next attempt of msg, skipping the relays
+// tried already, and reserves a slot of its daily cap. last is the failure
+// of the previous attempt of this Send, if any: when every relay that may
+// take msg has been tried, it is returned.
+func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, time.Time, error) {
+	now := r.now()
+	domain := ""
+	if r.byDomain {
+		_, domain, _ = strings.Cut(msg.Envelope.From, "@")
+		domain = strings.ToLower(domain)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.readmit(now)
+	var (
+		best      *relay
+		bestFree  bool
+		bestScore float64
+		anyUp     bool // a relay in rotation and under its cap, for any message
+		routable  bool // a relay that may take msg and was not tried
+	)
+	for i, rl := range r.relays {
+		up := !now.Before(rl.outUntil) && r.underCap(rl, now)
+		anyUp = anyUp || up
+		if !r.routes(rl, domain) || tried[i] {
+			continue
+		}
+		routable = routable || up
+		if !up {
+			continue
+		}
+		free := rl.inFlight < rl.workers
+		score := rl.assigned + 1/rl.weight
+		if !free {
+			score = float64(rl.inFlight+1) / rl.weight
+		}
+		if best == nil || (free && !bestFree) || (free == bestFree && score < bestScore) {
+			best, bestFree, bestScore = rl, free, score
+		}
+	}
+	switch {
+	case best != nil:
+	case last != nil && anyUp:
+		return nil, time.Time{}, last
+	case !anyUp:
+		return nil, time.Time{}, r.noRelay(campaign.Fatal, now)
+	case !routable:
+		return nil, time.Time{}, r.noRelay(campaign.Temporary, now)
+	}
+	best.assigned += 1 / best.weight
+	best.inFlight++
+	if best.MaxPerDay > 0 {
+		best.used++
+	}
+	return best, best.day, nil
+}
+
+// readmit puts back in rotation the relays whose time out is over, level
+// with the others, so that they do not take every message until they caught
+// up. r.mu is held.
+func (r *Router) readmit(now time.Time) {
+	floor, back := -1.0, false
+	for _, rl := range r.relays {
+		switch {
+		case rl.outUntil.IsZero():
+			if floor < 0 || rl.assigned < floor {
+				floor = rl.assigned
+			}
+		case !now.Before(rl.outUntil):
+			back = true
+		}
+	}
+	if !back {
+		return
+	}
+	for _, rl := range r.relays {
+		if !rl.outUntil.IsZero() && !now.Before(rl.outUntil) {
+			rl.outUntil, rl.fails = time.Time{}, 0
+			rl.assigned = max(rl.assigned, floor)
+			r.log.Info("relay back in rotation", "relay", rl.Name)
+		}
+	}
+}
+
+// routes reports whether rl may take a message from domain ("" when
+// routing by domain is off).
+func (r *Router) routes(rl *relay, domain string) bool {
+	if !r.byDomain {
+		return true
+	}
+	for _, d := range rl.Domains {
+		if d == domain {
+			return true
+		}
+	}
+	if len(rl.Domains) > 0 {
+		return false
+	}
+	// A relay without domains takes the domains no relay lists.
+	for _, o := range r.relays {
+		for _, d := range o.Domains {
+			if d == domain {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// underCap reports whether rl may take one more message today, starting a
+// new day's count when the day changed. r.mu is held.
+func (r *Router) underCap(rl *relay, now time.Time) bool {
+	if rl.MaxPerDay <= 0 {
+		return true
+	}
+	if d := campaign.StartOfDay(now, r.loc); !d.Equal(rl.day) {
+		rl.day, rl.used, rl.capLogged = d, 0, false
+	}
+	if rl.used < rl.MaxPerDay {
+		return true
+	}
+	if !rl.capLogged {
+		rl.capLogged = true
+		r.log.Warn("relay reached its daily cap; out of rotation until tomorrow", "relay", rl.Name, "max_per_day", rl.MaxPerDay)
+	}
+	return false
+}
+
+// settle ends an attempt through rl that took a cap slot on day and ended
+// with err. It updates the relay's health, takes it out of rotation when
+// err says so, and reports whether the message may go to another relay at
+// once: the attempt failed before the final dot for a reason that concerns
+// the relay, not the message.
+func (r *Router) settle(rl *relay, day time.Time, err error) bool {
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rl.inFlight--
+	var de *campaign.DeliveryError
+	isDE := errors.As(err, &de)
+	if rl.MaxPerDay > 0 && day.Equal(rl.day) && err != nil && !(isDE && de.Ambiguous) {
+		rl.used-- // not delivered: give the slot back
+	}
+	switch {
+	case err == nil:
+		rl.delivered++
+		rl.fails, rl.outs = 0, 0
+		return false
+	case !isDE || errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled):
+		return false
+	}
+	rl.failed++
+	switch {
+	case de.Class == campaign.Fatal:
+		r.takeOut(rl, err, now)
+	case de.Class == campaign.Temporary && (de.Code == 0 || de.Code == 421):
+		rl.fails++
+		if rl.fails >= r.failAfter {
+			r.takeOut(rl, err, now)
+		}
+	default:
+		// The relay answered about this message: it is healthy.
+		rl.fails = 0
+		return false
+	}
+	return !de.Ambiguous
+}
+
+// takeOut takes rl out of rotation after err, unless it is out already.
+// r.mu is held.
+func (r *Router) takeOut(rl *relay, err error, now time.Time) {
+	if now.Before(rl.outUntil) {
+		return
+	}
+	d := r.outFor
+	for i := 0; i < rl.outs && d < maxOutFor; i++ {
+		d *= 2
+	}
+	d = min(d, maxOutFor)
+	rl.outUntil, rl.lastErr, rl.fails = now.Add(d), err, 0
+	rl.outs++
+	r.log.Warn("relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
+}
+
+// noRelay returns the error of a Send that no relay may take. r.mu is
+// held.
+func (r *Router) noRelay(class campaign.Class, now time.Time) error {
+	var why []string
+	for _, rl := range r.relays {
+		switch {
+		case now.Before(rl.outUntil):
+			why = append(why, rl.Name+": out of rotation until "+rl.outUntil.Format("15:04:05")+" after: "+errorText(rl.lastErr))
+		case rl.MaxPerDay > 0 && rl.used >= rl.MaxPerDay:
+			why = append(why, rl.Name+": daily cap reached")
+		}
+	}
+	text := "every relay is out of rotation or at its daily cap"
+	if class == campaign.Temporary {
+		text = "every relay of this From domain is out of rotation or at its daily cap"
+	}
+	if len(why) > 0 {
+		text += " (" + strings.Join(why, "; ") + ")"
+	}
+	return &campaign.DeliveryError{Class: class, Text: text, Err: campaign.ErrNoRelay}
+}
+
+// asTemporary returns err, a failure of relay name, with a Fatal class
+// turned Temporary: one relay's fatal failure must not stop the run.
+func asTemporary(name string, err error) error {
+	var de *campaign.DeliveryError
+	if !errors.As(err, &de) || de.Class != campaign.Fatal {
+		return err
+	}
+	c := *de
+	c.Class = campaign.Temporary
+	c.Text = "relay " + name + ": " + de.Error()
+	c.Err = de
+	return &c
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
