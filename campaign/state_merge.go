@@ -203,4 +203,3 @@ func DeliveredInSeveral(paths ...string) ([]CrossDelivery, error) {
 	sort.Slice(out, func(a, b int) bool { return out[a].Key < out[b].Key })
 	return out, nil
 }
-

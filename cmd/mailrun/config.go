@@ -14,7 +14,7 @@ import (
 
 // configKeys lists the keys a config file may hold besides flag names:
 // settings that are never flags.
-var configKeys = []string{"smtp-password"}
+var configKeys = []string{"smtp-password", "relays"}
 
 // configBefore returns the Before func that reads the YAML file named by
 // --config (if any) into flags, the command's altsrc flags. A flag already
@@ -46,6 +46,18 @@ func configBefore(flags []cli.Flag, known map[string]bool) cli.BeforeFunc {
 		if len(unknown) > 0 {
 			slices.Sort(unknown)
 			return usageError(fmt.Sprintf("--config %s: unknown key %q (keys are flag names, such as data or template)", path, unknown[0]))
+		}
+		// A list flag also takes a single string (smtp: smtp://host), as
+		// it did before the flag took a list.
+		for _, f := range flags {
+			if _, ok := f.(*altsrc.StringSliceFlag); !ok {
+				continue
+			}
+			for _, n := range f.Names() {
+				if s, ok := values[n].(string); ok {
+					values[n] = []interface{}{s}
+				}
+			}
 		}
 		isc := altsrc.NewMapInputSource(path, values)
 		if err := altsrc.ApplyInputSourceValues(c, isc, flags); err != nil {

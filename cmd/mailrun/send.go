@@ -20,6 +20,7 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
+	flags = append(flags, relayFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
@@ -37,7 +38,7 @@ same command again resumes: delivered recipients are skipped.`,
 // sendFlags are the flags only `send` has (DESIGN §3).
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp", Usage: "`URL` of the SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port] (implicit TLS)", EnvVars: envVars("smtp")}),
+		smtpFlag(),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
@@ -68,8 +69,19 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 	log := newLogger(c)
-	if c.String("smtp") == "" && !c.Bool("dry-run") {
-		return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
+	var relays []relaySpec
+	if !c.Bool("dry-run") {
+		var err error
+		if relays, err = relaySpecs(c); err != nil {
+			return err
+		}
+		if len(relays) == 0 {
+			return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
+		}
+	}
+	shard, err := shardOf(c)
+	if err != nil {
+		return err
 	}
 	unknown := c.String("unknown")
 	if unknown != "send" && unknown != "skip" {
@@ -95,17 +107,12 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 	defer src.Close()
-	if c.String("smtp") != "" && !c.Bool("dry-run") {
-		if _, err := sender.ParseURL(c.String("smtp"), c.String("tls-policy")); err != nil {
-			return asUsageError(err)
-		}
-	}
 	jh := campaign.JournalHeader{
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 	}
-	if maxPerDay > 0 {
+	if maxPerDay > 0 || anyRelayCap(relays) {
 		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
 	}
 	j, err := campaign.OpenJournal(statePath, jh)
@@ -124,7 +131,7 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 
-	snd, err := newSender(c, log)
+	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
 	if err != nil {
 		return err
 	}
@@ -141,7 +148,8 @@ func runSend(c *cli.Context) error {
 		Renderer:    tmpl,
 		Sender:      snd,
 		Journal:     j,
-		Workers:     c.Int("workers"),
+		Workers:     workers,
+		Shard:       shard,
 		Retries:     c.Int("retries"),
 		RetryWait:   c.Duration("retry-wait"),
 		Limit:       c.Int("limit"),
@@ -175,6 +183,8 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string) erro
 	switch {
 	case errors.Is(runErr, campaign.ErrInterrupted):
 		return &exitError{code: 130, err: fmt.Errorf("interrupted: the state is saved; run the same command again to resume")}
+	case errors.Is(runErr, campaign.ErrNoRelay):
+		return &exitError{code: 5, err: fmt.Errorf("stopped: %w; run the same command again later to resume", runErr)}
 	case campaign.ClassOf(runErr) == campaign.Fatal:
 		return &exitError{code: 6, err: fmt.Errorf("stopped: %w; fix it and run the same command again to resume", runErr)}
 	case runErr != nil:
@@ -190,8 +200,8 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string) erro
 }
 
 // statePath returns the state file to use: --state or the data file's path
-// plus ".state", with ".dry-run" added for a dry run so that a dry run never
-// touches the real state.
+// plus ".state" (".shard-i-of-n.state" with --shard i/n), with ".dry-run"
+// added for a dry run so that a dry run never touches the real state.
 func statePath(c *cli.Context) (string, error) {
 	p := c.String("state")
 	if p == "" {
@@ -199,7 +209,11 @@ func statePath(c *cli.Context) (string, error) {
 		if data == "-" || data == "" {
 			return "", usageError("reading the data from stdin needs --state FILE")
 		}
-		p = data + ".state"
+		shard, err := shardOf(c)
+		if err != nil {
+			return "", err
+		}
+		p = data + shard.Suffix() + ".state"
 	}
 	if c.Bool("dry-run") {
 		p = strings.TrimSuffix(p, ".state") + ".dry-run.state"
@@ -207,33 +221,14 @@ func statePath(c *cli.Context) (string, error) {
 	return filepath.Clean(p), nil
 }
 
-// newSender builds the SMTP pool, or the outbox of a dry run.
-func newSender(c *cli.Context, log *slog.Logger) (campaign.Sender, error) {
+// newSender builds the SMTP sender of relays (see newSMTPSender), or the
+// outbox of a dry run, and returns it with the number of runner workers.
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
 	if c.Bool("dry-run") {
-		return sender.NewOutbox(c.String("outbox"))
+		o, err := sender.NewOutbox(c.String("outbox"))
+		return o, c.Int("workers"), err
 	}
-	rate, err := sender.ParseRate(c.String("rate"))
-	if err != nil {
-		return nil, usageError("--rate: " + err.Error())
-	}
-	pw, err := smtpPassword(c)
-	if err != nil {
-		return nil, err
-	}
-	return sender.NewPool(sender.Config{
-		URL:           c.String("smtp"),
-		Password:      pw,
-		TLSPolicy:     c.String("tls-policy"),
-		TLSSkipVerify: c.Bool("tls-skip-verify"),
-		Auth:          c.String("auth"),
-		HelloName:     c.String("hello"),
-		Workers:       c.Int("workers"),
-		Rate:          rate,
-		Burst:         c.Int("burst"),
-		MaxPerConn:    c.Int("max-per-conn"),
-		Timeout:       c.Duration("timeout"),
-		Logger:        log,
-	})
+	return newSMTPSender(c, log, relays, deliveredToday, loc)
 }
 
 // smtpPassword reads the password from --smtp-password-file, else

@@ -48,9 +48,14 @@ file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.
 --suppress-out FILE writes the addresses refused permanently (5xx replies):
 the refused recipient, else the recipient key when it is an address, one a
 line (mode 0600), ready for send --suppress FILE in the next campaigns.
-Rows left out by --suppress are counted as suppressed.`,
+Rows left out by --suppress are counted as suppressed.
+
+Repeat --state to read the state files of the shards of one list (send
+--shard i/n) together: the counts are their union, and a recipient that two
+state files record as delivered is reported as a problem (it got the message
+twice). Sends through several relays are broken down by relay.`,
 		Flags: []cli.Flag{
-			stringFlag("state", "", "state `FILE` to read (required)", true),
+			altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "state", Usage: "state `FILE` to read (required); repeat it to read the state files of the shards of one list together", EnvVars: envVars("state"), TakesFile: true}),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
 			stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
 			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
@@ -82,22 +87,25 @@ type statusReport struct {
 	SuppressOut        string `json:"suppress_out,omitempty"`
 	SuppressOutAddrs   int    `json:"suppress_out_addresses,omitempty"`
 	SuppressOutUnnamed int    `json:"suppress_out_unnamed,omitempty"`
+	// CrossDelivered lists the keys that several of the --state files
+	// record as delivered (shards that overlapped).
+	CrossDelivered []campaign.CrossDelivery `json:"delivered_by_several_state_files,omitempty"`
 }
 
 // runStatus is the Action of status.
 func runStatus(c *cli.Context) error {
-	if err := requireFlags(c, "state"); err != nil {
-		return err
+	if len(c.StringSlice("state")) == 0 {
+		return usageError("status needs --state (or " + envVars("state")[0] + ", or state: in the --config file)")
 	}
 	out := c.String("failed-csv")
 	if out != "" && c.String("data") == "" {
 		return usageError("--failed-csv needs --data: the failed rows are copied from the data file")
 	}
-	st, err := campaign.ReadState(c.String("state"))
+	st, cross, err := readStates(c.StringSlice("state"))
 	if err != nil {
 		return err
 	}
-	rep := statusReport{State: st}
+	rep := statusReport{State: st, CrossDelivered: cross}
 	if so := c.String("suppress-out"); so != "" {
 		if rep.SuppressOutAddrs, rep.SuppressOutUnnamed, err = writeSuppressOut(so, st); err != nil {
 			return err
@@ -295,7 +303,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 	st := r.State
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "State file\t%s\n", st.Path)
-	fmt.Fprintf(tw, "Campaign\t%s (data %s, template %.12s)\n", st.CampaignID, orDash(st.DataFile), st.TemplateHash)
+	fmt.Fprintf(tw, "Campaign\t%s (data %s, template %.12s)\n", orDash(st.CampaignID), orDash(st.DataFile), st.TemplateHash)
 	fmt.Fprintf(tw, "Started\t%s\n", when(st.Created))
 	fmt.Fprintf(tw, "Last activity\t%s\n", when(st.LastActivity))
 	fmt.Fprintln(tw)
@@ -317,6 +325,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	printRelays(w, r)
 
 	if n := len(st.Failures); n > 0 {
 		fmt.Fprintf(w, "\nFailures (%d):\n", n)

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender"
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+)
+
+// relayFlags are send's flags for several relays and for sharding.
+func relayFlags() []cli.Flag {
+	return []cli.Flag{
+		stringFlag("route-by", "", "`RULE` pinning messages to relays: from-domain sends a message only through the relays whose domains= list its From domain", false),
+		stringFlag("shard", "", "send only shard `I/N` of the list (by a hash of the recipient key), e.g. 2/3; each shard has its own state file", false),
+	}
+}
+
+// smtpFlag is --smtp: repeatable, one relay each.
+func smtpFlag() cli.Flag {
+	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "smtp", EnvVars: envVars("smtp"),
+		Usage: "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign " +
+			"over several relays, each with its own settings after ?: name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file"})
+}
+
+// relaySpecs returns the relays of a run: one per --smtp value (from the
+// command line, MAILRUN_SMTP or the config file's smtp key), else one per
+// entry of the config file's relays list. Global flags give the settings a
+// relay does not set. Relay names must be unique. Errors are usage errors.
+func relaySpecs(c *cli.Context) ([]relaySpec, error) {
+	raw := joinURLFragments(c.StringSlice("smtp"))
+	if len(raw) == 0 {
+		var err error
+		if raw, err = configRelays(c); err != nil {
+			return nil, err
+		}
+	}
+	r, err := sender.ParseRate(c.String("rate"))
+	if err != nil {
+		return nil, usageError("--rate: " + err.Error())
+	}
+	def := relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
+		tlsPolicy: c.String("tls-policy")}
+	label := "--smtp #"
+	if len(c.StringSlice("smtp")) == 0 {
+		label = "--config relays entry "
+	}
+	var specs []relaySpec
+	seen := map[string]bool{}
+	for i, s := range raw {
+		spec, err := parseRelay(s, label+strconv.Itoa(i+1), def)
+		if err != nil {
+			return nil, err
+		}
+		if seen[spec.name] {
+			return nil, usageError(fmt.Sprintf("%s%d: relay name %q is taken: give each relay its own name", label, i+1, spec.name))
+		}
+		seen[spec.name] = true
+		specs = append(specs, spec)
+	}
+	if rb := c.String("route-by"); rb != "" && rb != "from-domain" {
+		return nil, usageError(fmt.Sprintf("--route-by %q: the only rule is from-domain", rb))
+	}
+	return specs, nil
+}
+
+// needsRouter reports whether specs need a sender.Router: several relays,
+// or one with settings only a Router has.
+func needsRouter(specs []relaySpec, c *cli.Context) bool {
+	return len(specs) > 1 || specs[0].maxPerDay > 0 || c.String("route-by") != ""
+}
+
+// newSMTPSender returns a sender.Pool for a single plain relay, else a
+// sender.Router over every relay, and the number of runner workers that
+// keeps it busy. deliveredToday counts today's deliveries by relay (for
+// their max-per-day); loc gives the days.
+func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
+	global := func() (string, error) { return smtpPassword(c) }
+	base := sender.Config{
+		TLSPolicy:     c.String("tls-policy"),
+		TLSSkipVerify: c.Bool("tls-skip-verify"),
+		Auth:          c.String("auth"),
+		HelloName:     c.String("hello"),
+		Timeout:       c.Duration("timeout"),
+		Logger:        log,
+	}
+	var relays []sender.Relay
+	for _, s := range specs {
+		pw, err := relayPassword(s, global)
+		if err != nil {
+			return nil, 0, err
+		}
+		cfg := base
+		cfg.URL, cfg.Password, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, pw, s.workers, s.rate, s.burst, s.maxPerConn
+		relays = append(relays, sender.Relay{Name: s.name, Config: cfg, Weight: s.weight, Domains: s.domains,
+			MaxPerDay: s.maxPerDay, DeliveredToday: deliveredToday[s.name]})
+	}
+	if !needsRouter(specs, c) {
+		p, err := sender.NewPool(relays[0].Config)
+		if err != nil {
+			return nil, 0, asUsageError(err)
+		}
+		return p, relays[0].Config.Workers, nil
+	}
+	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays, RouteByFromDomain: c.String("route-by") == "from-domain",
+		Location: loc, Logger: log})
+	if err != nil {
+		return nil, 0, asUsageError(err)
+	}
+	for _, s := range specs {
+		log.Info("relay", "name", s.name, "server", s.url, "workers", s.workers, "rate", rateText(s), "max_per_day", s.maxPerDay)
+	}
+	return rt, rt.Workers(), nil
+}
+
+func rateText(s relaySpec) string {
+	if s.rate > 1e300 {
+		return "unlimited"
+	}
+	return strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
+}
+
+// anyRelayCap reports whether a relay has its own max-per-day.
+func anyRelayCap(specs []relaySpec) bool {
+	for _, s := range specs {
+		if s.maxPerDay > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// shardOf returns --shard, the zero Shard when it is not given.
+func shardOf(c *cli.Context) (campaign.Shard, error) {
+	s := c.String("shard")
+	if s == "" {
+		return campaign.Shard{}, nil
+	}
+	sh, err := campaign.ParseShard(s)
+	if err != nil {
+		return campaign.Shard{}, usageError("--shard: want I/N with 1 <= I <= N, for example 2/3")
+	}
+	return sh, nil
+}
+
+// relayConfigKeys are the keys of one entry of the config file's relays
+// list: url and the query settings of --smtp.
+var relayConfigKeys = map[string]bool{"url": true, "name": true, "weight": true, "workers": true, "rate": true,
+	"burst": true, "max-per-conn": true, "max-per-day": true, "domains": true, "password-file": true}
+
+// configRelays returns the config file's relays list as --smtp values:
+//
+//	relays:
+//	  - url: smtp://user@ses.example.com:587
+//	    name: ses
+//	    rate: 14/s
+//	    password-file: /run/secrets/ses
+//	  - {url: "smtp://mx.example.com", workers: 8, domains: [example.org]}
+//
+// It returns nil when there is no config file or no relays key. Errors are
+// usage errors naming the file and the entry, never a value.
+func configRelays(c *cli.Context) ([]string, error) {
+	path := c.String("config")
+	if path == "" {
+		return nil, nil
+	}
+	values, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := values["relays"]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]interface{})
+	if !ok {
+		return nil, usageError(fmt.Sprintf("--config %s: relays must be a list of relays (url:, name:, rate:, ...)", path))
+	}
+	var out []string
+	for i, e := range list {
+		bad := func(what string) error {
+			return usageError(fmt.Sprintf("--config %s: relays entry %d: %s", path, i+1, what))
+		}
+		m := map[string]interface{}{}
+		switch e := e.(type) {
+		case map[string]interface{}:
+			m = e
+		case map[interface{}]interface{}:
+			for k, val := range e {
+				m[fmt.Sprint(k)] = val
+			}
+		default:
+			return nil, bad("want a mapping with url: and settings")
+		}
+		u, ok := m["url"].(string)
+		if !ok || u == "" {
+			return nil, bad("url: is missing or not a string")
+		}
+		q := url.Values{}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !relayConfigKeys[k] {
+				return nil, bad(fmt.Sprintf("unknown key %q (known: url, %s)", k, relayKeys))
+			}
+			if k == "url" {
+				continue
+			}
+			switch val := m[k].(type) {
+			case []interface{}:
+				for _, x := range val {
+					q.Add(k, fmt.Sprint(x))
+				}
+			case string, int, float64, bool:
+				q.Set(k, fmt.Sprint(val))
+			default:
+				return nil, bad(fmt.Sprintf("%s: want a value or a list", k))
+			}
+		}
+		if strings.Contains(u, "?") {
+			return nil, bad("give the settings as keys of the entry, not after ? in url:")
+		}
+		out = append(out, u+"?"+q.Encode())
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// readStates reads the state files at paths: one is read as it is; several
+// (the shards of one list) are merged into one State, and the keys that
+// more than one of them records as delivered are returned too.
+func readStates(paths []string) (*campaign.State, []campaign.CrossDelivery, error) {
+	var states []*campaign.State
+	for _, p := range paths {
+		st, err := campaign.ReadState(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		states = append(states, st)
+	}
+	if len(states) == 1 {
+		return states[0], nil, nil
+	}
+	cross, err := campaign.DeliveredInSeveral(paths...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return campaign.MergeStates(states...), cross, nil
+}
+
+// printRelays writes the per-relay breakdown, and the recipients that
+// several state files record as delivered.
+func printRelays(w io.Writer, r *statusReport) {
+	if len(r.Relays) > 0 {
+		fmt.Fprintln(w, "\nBy relay:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  relay\tdelivered\tfailed\tdeferred")
+		for _, rc := range r.Relays {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", printable(rc.Relay), rc.Delivered, rc.Failed, rc.Deferred)
+		}
+		_ = tw.Flush()
+	}
+	if n := len(r.CrossDelivered); n > 0 {
+		fmt.Fprintf(w, "\nPROBLEM: %s delivered by more than one state file (shards that overlap, e.g. the list sent\n"+
+			"with two different --shard counts); each got the message more than once:\n", plural(n, "recipient"))
+		for _, cd := range r.CrossDelivered[:min(n, statusMaxListed)] {
+			fmt.Fprintf(w, "  %s  (%s)\n", printable(cd.Key), strings.Join(cd.Files, ", "))
+		}
+		if n > statusMaxListed {
+			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
+		}
+	}
+}
