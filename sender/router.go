@@ -253,6 +253,7 @@ func (r *Router) Send(ctx context.Context, msg *campaign.Message) (string, error
 		}
 		tried[r.index(rl)] = true
 		last = asTemporary(rl.Name, err)
+		r.log.Debug("relay failed before the message was taken; trying another", "relay", rl.Name, "row", msg.Row, "key", msg.Key, "error", err)
 	}
 }
 
