@@ -23,6 +23,7 @@ type Progress struct {
 	// suppressed is last so that the block above keeps its alignment.
 	suppressed atomic.Int64
 	otherShard atomic.Int64
+	relaysOut  atomic.Pointer[[]string]
 }
 
 // Snapshot is a consistent-enough copy of the counters at one moment.
@@ -50,10 +51,21 @@ type Snapshot struct {
 	// OtherShard counts rows left alone because their key belongs to
 	// another shard (Runner.Shard).
 	OtherShard int64
+	// RelaysOut names the relays out of rotation right now (see
+	// SetRelaysOut).
+	RelaysOut []string
 	// InFlight is the number of delivery attempts under way right now.
 	InFlight int64
 	// Elapsed is the time since the run began.
 	Elapsed time.Duration
+}
+
+// SetRelaysOut records which relays are out of rotation, for a sender
+// that spreads messages over several relays to report. It is safe to call
+// from any goroutine.
+func (p *Progress) SetRelaysOut(names []string) {
+	names = append([]string(nil), names...)
+	p.relaysOut.Store(&names)
 }
 
 // SetTotal records how many rows the run expects, for an ETA.
@@ -77,6 +89,9 @@ func (p *Progress) Snapshot() Snapshot {
 		Suppressed: p.suppressed.Load(),
 		InFlight:   p.inFlight.Load(),
 		OtherShard: p.otherShard.Load(),
+	}
+	if out := p.relaysOut.Load(); out != nil && len(*out) > 0 {
+		s.RelaysOut = *out
 	}
 	if st := p.start.Load(); st != 0 {
 		s.Elapsed = time.Since(time.Unix(0, st))

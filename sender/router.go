@@ -100,7 +100,8 @@ type Router struct {
 	now       func() time.Time
 	log       *slog.Logger
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	notify func(out []string) // see Notify
 }
 
 // relay is a Relay and its Pool; the fields after pool are guarded by the
@@ -198,6 +199,31 @@ func (r *Router) Workers() int {
 		n += rl.workers
 	}
 	return n
+}
+
+// Notify makes the Router call f with the names of the relays out of
+// rotation (or at their daily cap) each time that set changes, for a
+// progress display. Call it before the first Send. f must be quick and must
+// not call the Router.
+func (r *Router) Notify(f func(out []string)) {
+	r.mu.Lock()
+	r.notify = f
+	r.mu.Unlock()
+}
+
+// changed calls the notify func with the relays now unavailable. r.mu is
+// held.
+func (r *Router) changed(now time.Time) {
+	if r.notify == nil {
+		return
+	}
+	var out []string
+	for _, rl := range r.relays {
+		if now.Before(rl.outUntil) || (rl.MaxPerDay > 0 && rl.used >= rl.MaxPerDay) {
+			out = append(out, rl.Name)
+		}
+	}
+	r.notify(out)
 }
 
 // RelayStats is a snapshot of one relay of a Router.

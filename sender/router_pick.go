@@ -91,6 +91,7 @@ func (r *Router) readmit(now time.Time) {
 			r.log.Info("relay back in rotation", "relay", rl.Name)
 		}
 	}
+	r.changed(now)
 }
 
 // routes reports whether rl may take a message from domain ("" when
@@ -125,7 +126,11 @@ func (r *Router) underCap(rl *relay, now time.Time) bool {
 		return true
 	}
 	if d := campaign.StartOfDay(now, r.loc); !d.Equal(rl.day) {
+		capped := rl.capLogged
 		rl.day, rl.used, rl.capLogged = d, 0, false
+		if capped {
+			r.changed(now)
+		}
 	}
 	if rl.used < rl.MaxPerDay {
 		return true
@@ -133,6 +138,7 @@ func (r *Router) underCap(rl *relay, now time.Time) bool {
 	if !rl.capLogged {
 		rl.capLogged = true
 		r.log.Warn("relay reached its daily cap; out of rotation until tomorrow", "relay", rl.Name, "max_per_day", rl.MaxPerDay)
+		r.changed(now)
 	}
 	return false
 }
@@ -191,6 +197,7 @@ func (r *Router) takeOut(rl *relay, err error, now time.Time) {
 	rl.outUntil, rl.lastErr, rl.fails = now.Add(d), err, 0
 	rl.outs++
 	r.log.Warn("relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
+	r.changed(now)
 }
 
 // noRelay returns the error of a Send that no relay may take. r.mu is

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,6 +220,13 @@ func TestRouterFailoverWhenARelayDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
+	var outMu sync.Mutex
+	var out []string
+	rt.Notify(func(names []string) {
+		outMu.Lock()
+		out = names
+		outMu.Unlock()
+	})
 	dead := srvs[1]
 	killed := make(chan struct{})
 	go func() {
@@ -237,9 +245,14 @@ func TestRouterFailoverWhenARelayDies(t *testing.T) {
 	if got := len(dead.Messages()); got < killAfter || got >= n/4 {
 		t.Errorf("the killed relay took %d messages, want from %d to well under its share %d", got, killAfter, n/4)
 	}
-	if out := rt.Stats()[1].OutUntil; out.IsZero() {
+	if until := rt.Stats()[1].OutUntil; until.IsZero() {
 		t.Errorf("relay b is still in rotation after its server died")
 	}
+	outMu.Lock()
+	if !slices.Equal(out, []string{"b"}) {
+		t.Errorf("Notify reported %q out of rotation, want [b]", out)
+	}
+	outMu.Unlock()
 
 	// Every recipient has at least one copy; more than one only when the
 	// journal shows a second attempt (an ambiguous failure), and then with

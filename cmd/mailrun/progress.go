@@ -81,6 +81,9 @@ func progressLine(s campaign.Snapshot) string {
 	if eta, ok := s.ETA(); ok {
 		fmt.Fprintf(&b, " · ETA %s", eta.Round(time.Second))
 	}
+	if len(s.RelaysOut) > 0 {
+		fmt.Fprintf(&b, " · relays out: %s", strings.Join(s.RelaysOut, ", "))
+	}
 	return b.String()
 }
 
@@ -93,6 +96,9 @@ func logStats(log *slog.Logger, s campaign.Snapshot) {
 	}
 	if eta, ok := s.ETA(); ok {
 		attrs = append(attrs, "eta", eta.Round(time.Second).String())
+	}
+	if len(s.RelaysOut) > 0 {
+		attrs = append(attrs, "relays_out", strings.Join(s.RelaysOut, ","))
 	}
 	log.Info("progress", attrs...)
 }
@@ -117,6 +123,7 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("  of which unknown, skipped", sum.UnknownSkipped)
 	row("duplicate recipients", sum.Duplicates)
 	row("suppressed (--suppress)", sum.Suppressed)
+	row("other shards (--shard)", sum.OtherShard)
 	fmt.Fprintf(w, "  state: %s\n", state)
 	if sum.Limited {
 		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")

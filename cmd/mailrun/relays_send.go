@@ -127,6 +127,14 @@ func rateText(s relaySpec) string {
 	return strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
 }
 
+// watchRelays makes a sender.Router report the relays out of rotation to
+// p, for the progress display. Other senders are left alone.
+func watchRelays(snd campaign.Sender, p *campaign.Progress) {
+	if rt, ok := snd.(*sender.Router); ok {
+		rt.Notify(p.SetRelaysOut)
+	}
+}
+
 // anyRelayCap reports whether a relay has its own max-per-day.
 func anyRelayCap(specs []relaySpec) bool {
 	for _, s := range specs {

@@ -140,6 +140,7 @@ func runSend(c *cli.Context) error {
 	defer stopSignals()
 
 	prog := new(campaign.Progress)
+	watchRelays(snd, prog)
 	if n, ok := countRows(c); ok {
 		prog.SetTotal(n)
 	}
