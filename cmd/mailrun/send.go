@@ -185,7 +185,11 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string) erro
 	case errors.Is(runErr, campaign.ErrInterrupted):
 		return &exitError{code: 130, err: fmt.Errorf("interrupted: the state is saved; run the same command again to resume")}
 	case errors.Is(runErr, campaign.ErrNoRelay):
-		return &exitError{code: 5, err: fmt.Errorf("stopped: %w; run the same command again later to resume", runErr)}
+		why, de := runErr.Error(), (*campaign.DeliveryError)(nil)
+		if errors.As(runErr, &de) && de.Text != "" {
+			why = de.Text // without the "fatal: " of its class: this is no failure of the setup
+		}
+		return &exitError{code: 5, err: fmt.Errorf("stopped: %s; run the same command again later to resume", why)}
 	case campaign.ClassOf(runErr) == campaign.Fatal:
 		return &exitError{code: 6, err: fmt.Errorf("stopped: %w; fix it and run the same command again to resume", runErr)}
 	case runErr != nil:
