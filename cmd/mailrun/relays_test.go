@@ -173,3 +173,38 @@ func TestSendShardsAndStatusOverSeveralStateFiles(t *testing.T) {
 		t.Errorf("%d keys flagged as delivered by two state files, want %d", len(rep.Cross), want)
 	}
 }
+
+func TestSMTPFromConfigStringListAndEnv(t *testing.T) {
+	a, b := smtptest.Start(t), smtptest.Start(t)
+	tests := []struct {
+		name, config string
+		env          string
+		wantA, wantB bool
+	}{
+		{name: "config string, as before --smtp took a list", config: "smtp: smtp://" + a.Addr() + "\n", wantA: true},
+		{name: "config list", config: fmt.Sprintf("smtp:\n  - smtp://%s?name=a\n  - smtp://%s?name=b&domains=x.org,y.org\n", a.Addr(), b.Addr()), wantA: true, wantB: true},
+		{name: "env, split at commas by urfave/cli", env: fmt.Sprintf("smtp://%s?name=a&domains=x.org,y.org,smtp://%s?name=b", a.Addr(), b.Addr()), wantA: true, wantB: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, tmpl := sendCampaign(t, 12)
+			args := []string{"send", "--data", data, "--template", tmpl, "-q"}
+			if tt.config != "" {
+				args = append(args, "--config", writeConfig(t, tt.config))
+			}
+			if tt.env != "" {
+				t.Setenv("MAILRUN_SMTP", tt.env)
+			}
+			na, nb := len(a.Messages()), len(b.Messages())
+			r := mailrun(t, "", args...)
+			wantCode(t, r, 0)
+			gotA, gotB := len(a.Messages()) > na, len(b.Messages()) > nb
+			if gotA != tt.wantA || gotB != tt.wantB || len(a.Messages())+len(b.Messages())-na-nb != 12 {
+				t.Errorf("a got %d, b got %d; want a used %v, b used %v, 12 in all",
+					len(a.Messages())-na, len(b.Messages())-nb, tt.wantA, tt.wantB)
+			}
+			r = mailrun(t, "", "status", "--config", writeConfig(t, "state: "+data+".state\n"))
+			wantCode(t, r, 0)
+		})
+	}
+}
