@@ -208,3 +208,32 @@ func TestSMTPFromConfigStringListAndEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestSendRelayDailyCapCountsEarlierRuns(t *testing.T) {
+	capped, other := smtptest.Start(t), smtptest.Start(t)
+	data, tmpl := sendCampaign(t, 10)
+	send := func(smtp ...string) result {
+		args := []string{"send", "--data", data, "--template", tmpl, "-q"}
+		for _, s := range smtp {
+			args = append(args, "--smtp", s)
+		}
+		return mailrun(t, "", args...)
+	}
+	cappedURL := capped.URL() + "?name=capped&max-per-day=3&workers=1"
+	r := send(cappedURL)
+	wantCode(t, r, 5)
+	if !strings.Contains(r.stderr, "daily cap") || len(capped.Messages()) != 3 {
+		t.Fatalf("first run: %d messages, stderr:\n%s", len(capped.Messages()), r.stderr)
+	}
+	// The state file says the relay used its day: nothing more goes to it.
+	r = send(cappedURL)
+	wantCode(t, r, 5)
+	if n := len(capped.Messages()); n != 3 {
+		t.Fatalf("second run: the capped relay has %d messages, want still 3", n)
+	}
+	r = send(cappedURL, other.URL()+"?name=other")
+	wantCode(t, r, 0)
+	if nc, no := len(capped.Messages()), len(other.Messages()); nc != 3 || no != 7 {
+		t.Fatalf("third run: capped %d, other %d; want 3 and 7", nc, no)
+	}
+}
