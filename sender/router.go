@@ -172,9 +172,11 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 			r.closePools()
 			return nil, fmt.Errorf("sender: relay %s: %w", rc.Name, err)
 		}
+		domains := make([]string, len(rc.Domains))
 		for i, d := range rc.Domains {
-			rc.Domains[i] = strings.ToLower(strings.TrimSpace(d))
+			domains[i] = strings.ToLower(strings.TrimSpace(d))
 		}
+		rc.Domains = domains
 		rl := &relay{Relay: rc, pool: p, workers: p.cfg.Workers, weight: rc.Weight, used: rc.DeliveredToday}
 		rl.day = campaign.StartOfDay(r.now(), r.loc)
 		if rl.weight == 0 && p.cfg.Rate != rate.Inf {
