@@ -231,7 +231,11 @@ func asTemporary(name string, err error) error {
 	}
 	c := *de
 	c.Class = campaign.Temporary
-	c.Text = "relay " + name + ": " + de.Error()
+	text := de.Text
+	if text == "" {
+		text = errorText(de.Err)
+	}
+	c.Text = "relay " + name + " taken out of rotation: " + text
 	c.Err = de
 	return &c
 }

@@ -376,3 +376,56 @@ func TestRouterRoutesByFromDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestRouterFatalRelayFailureIsTemporary(t *testing.T) {
+	bad := smtptest.Start(t, smtptest.Auth("joe", "right"))
+	good := smtptest.Start(t)
+	rt, err := sender.NewRouter(sender.RouterConfig{Relays: []sender.Relay{
+		{Name: "bad", Config: sender.Config{URL: "smtp://joe@" + bad.Addr(), Password: "wrong", Auth: "plain", Workers: 1}},
+		{Name: "good", Config: sender.Config{URL: good.URL(), Workers: 1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	// The first message goes to bad (first among equals), fails AUTH, and
+	// is sent through good in the same Send.
+	for i := range 3 {
+		msg := message(i+1, fmt.Sprintf("r%d@example.com", i))
+		if _, err := rt.Send(context.Background(), msg); err != nil || msg.Relay != "good" {
+			t.Fatalf("message %d: relay %q, error %v; want good, nil", i+1, msg.Relay, err)
+		}
+	}
+	if n := len(good.Messages()); n != 3 {
+		t.Errorf("good got %d messages, want 3", n)
+	}
+	st := rt.Stats()
+	if st[0].OutUntil.IsZero() || st[0].Failed != 1 || st[1].Delivered != 3 {
+		t.Errorf("stats %+v: want bad out of rotation after 1 failure, good with 3 deliveries", st)
+	}
+}
+
+func TestRouterDomainWithoutRelayIsTemporary(t *testing.T) {
+	bad := smtptest.Start(t, smtptest.Auth("joe", "right"))
+	good := smtptest.Start(t)
+	rt, err := sender.NewRouter(sender.RouterConfig{RouteByFromDomain: true, Relays: []sender.Relay{
+		{Name: "bad", Domains: []string{"example.com"}, Config: sender.Config{URL: "smtp://joe@" + bad.Addr(), Password: "wrong", Auth: "plain", Workers: 1}},
+		{Name: "good", Domains: []string{"other.org"}, Config: sender.Config{URL: good.URL(), Workers: 1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	msg := message(1) // from news@example.com: only bad may send it
+	_, err = rt.Send(context.Background(), msg)
+	if de := deliveryError(t, err); de.Class != campaign.Temporary || de.Code != 535 || !strings.Contains(de.Error(), "relay bad taken out of rotation") {
+		t.Errorf("first Send: %v, want bad's 535 as a Temporary error", err)
+	}
+	_, err = rt.Send(context.Background(), msg)
+	if campaign.ClassOf(err) != campaign.Temporary || !errors.Is(err, campaign.ErrNoRelay) {
+		t.Errorf("second Send: %v, want a Temporary error wrapping ErrNoRelay (good still takes other.org)", err)
+	}
+	if len(good.Messages()) != 0 {
+		t.Errorf("good took a message of a domain it does not list")
+	}
+}
