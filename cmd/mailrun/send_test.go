@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
@@ -165,4 +166,47 @@ func TestSendResumeSendsNothingTwice(t *testing.T) {
 	if n := len(srv.Messages()); n != 5 {
 		t.Fatalf("three runs sent %d messages, want 5", n)
 	}
+}
+
+func TestSendUnknownSkipLeavesUnknownOutcomesAlone(t *testing.T) {
+	srv := smtptest.Start(t)
+	data, tmplPath := sendCampaign(t, 3)
+	// A state file in which row 2's last attempt has no outcome, as after a
+	// crash between the data and the server's reply.
+	tmpl, err := render.New(tmplPath, render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := campaign.OpenJournal(data+".state", campaign.JournalHeader{TemplateHash: tmpl.Hash()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Sending(&campaign.Message{Row: 2, Key: "r2@example.com", ID: "x@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"send", "--data", data, "--template", tmplPath, "--smtp", "smtp://" + srv.Addr(), "-q"}
+	r := mailrun(t, "", append(args, "--unknown", "skip")...)
+	wantCode(t, r, 5)
+	if got := received(srv); got["r2@example.com"] != 0 || got["r1@example.com"] != 1 || got["r3@example.com"] != 1 {
+		t.Fatalf("with --unknown skip the server got %v, want r1 and r3 only", got)
+	}
+	// By default the unknown one is sent again.
+	wantCode(t, mailrun(t, "", args...), 0)
+	if got := received(srv); got["r2@example.com"] != 1 || len(srv.Messages()) != 3 {
+		t.Fatalf("the default run got %v, want r2 sent once more", got)
+	}
+}
+
+// received counts, per envelope recipient, the messages srv accepted.
+func received(srv *smtptest.Server) map[string]int {
+	got := map[string]int{}
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	return got
 }
