@@ -117,7 +117,7 @@ func TestRunnerSuppressedNeverReachTheServer(t *testing.T) {
 	if sum.Sent != 4 || sum.Suppressed != 2 || sum.Failed != 0 {
 		t.Fatalf("summary %+v, want 4 sent and 2 suppressed", sum.Snapshot)
 	}
-	got := received(f.srv)
+	got := f.srv.PerRecipient()
 	for _, addr := range []string{"fay@a.test", "dan@blocked.test", "bad@a.test"} {
 		if got[addr] != 0 {
 			t.Errorf("suppressed %s got %d messages", addr, got[addr])
@@ -203,7 +203,7 @@ func TestRunnerDailyCap(t *testing.T) {
 			if n := accepted(f.srv); n != 14 {
 				t.Errorf("server accepted %d messages after two days, want 14", n)
 			}
-			got := received(f.srv)
+			got := f.srv.PerRecipient()
 			for to, n := range got {
 				if n > 1 && to != "audit@example.com" {
 					t.Errorf("%s got %d messages, want at most 1", to, n)

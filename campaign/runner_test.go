@@ -118,16 +118,6 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	return r.Run(o.ctx)
 }
 
-// received counts, per envelope recipient, the messages the server took.
-func received(srv *smtptest.Server) map[string]int {
-	got := map[string]int{}
-	for _, m := range srv.Messages() {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	return got
-}
 
 func TestRunnerDeliversEveryEnvelopeRecipientOnce(t *testing.T) {
 	f := newFixture(t, 30)
@@ -138,7 +128,7 @@ func TestRunnerDeliversEveryEnvelopeRecipientOnce(t *testing.T) {
 	if sum.Sent != 30 || sum.Failed != 0 || sum.Deferred != 0 {
 		t.Fatalf("summary %+v, want 30 sent", sum.Snapshot)
 	}
-	got := received(f.srv)
+	got := f.srv.PerRecipient()
 	for i := 1; i <= 30; i++ {
 		if n := got[fmt.Sprintf("user%d@example.com", i)]; n != 1 {
 			t.Errorf("user%d got %d messages, want 1", i, n)
@@ -237,7 +227,7 @@ func TestRunnerBadRowDoesNotStopTheOthers(t *testing.T) {
 	if sum.Sent != 2 || sum.Failed != 1 || sum.Duplicates != 1 {
 		t.Fatalf("sent/failed/duplicates = %d/%d/%d, want 2/1/1", sum.Sent, sum.Failed, sum.Duplicates)
 	}
-	if got := received(f.srv); got["a@example.com"] != 1 || got["c@example.com"] != 1 {
+	if got := f.srv.PerRecipient(); got["a@example.com"] != 1 || got["c@example.com"] != 1 {
 		t.Fatalf("received %v, want a and c once each", got)
 	}
 }
@@ -260,7 +250,7 @@ func TestRunnerResumeSkipsDelivered(t *testing.T) {
 	if sum.Skipped != 9 || sum.Sent != 0 || sum.Deferred != 1 || sum.PreviouslyFailed != 1 {
 		t.Fatalf("second run %+v, want 9 skipped (1 failed before), 1 deferred", sum)
 	}
-	if got := received(f.srv); got["user1@example.com"] != 1 {
+	if got := f.srv.PerRecipient(); got["user1@example.com"] != 1 {
 		t.Fatalf("user1 got %d messages after the resume, want 1", got["user1@example.com"])
 	}
 	// --retry-failed sends the failed one again.
@@ -347,7 +337,7 @@ func TestRunnerInterruptDrainsAndResumes(t *testing.T) {
 	if sum.Sent+int64(first) != 40 {
 		t.Fatalf("resumed run sent %d after %d, want 40 in all", sum.Sent, first)
 	}
-	for to, c := range received(f.srv) {
+	for to, c := range f.srv.PerRecipient() {
 		if c != 1 && to != "audit@example.com" {
 			t.Errorf("%s got %d messages, want 1", to, c)
 		}

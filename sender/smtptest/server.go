@@ -173,6 +173,18 @@ func (s *Server) Messages() []Message {
 	return out
 }
 
+// PerRecipient counts, for each envelope recipient, the messages the
+// server accepted for it.
+func (s *Server) PerRecipient() map[string]int {
+	got := map[string]int{}
+	for _, m := range s.Messages() {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	return got
+}
+
 // Received returns a channel that is closed once the server has accepted n
 // messages in all, so that a test can wait for deliveries without polling:
 //
