@@ -118,7 +118,6 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	return r.Run(o.ctx)
 }
 
-
 func TestRunnerDeliversEveryEnvelopeRecipientOnce(t *testing.T) {
 	f := newFixture(t, 30)
 	sum, err := f.run(t, runOpts{workers: 2})

@@ -199,4 +199,3 @@ func TestSendUnknownSkipLeavesUnknownOutcomesAlone(t *testing.T) {
 		t.Fatalf("the default run got %v, want r2 sent once more", got)
 	}
 }
-
