@@ -90,8 +90,7 @@ func run(cfg config) error {
 		if err != nil {
 			return err
 		}
-		os.Remove(data + ".state")
-		m, err := send(bin, data, tmpl, sink.addr, cfg.workers)
+		m, err := sendFresh(bin, data, tmpl, sink.addr, cfg.workers)
 		if err != nil {
 			return err
 		}
@@ -107,7 +106,7 @@ func run(cfg config) error {
 	fmt.Printf("| ratio mailrun / smtp-source | %.2fx | |\n", mm/ms)
 
 	if cfg.memory {
-		return memory(bin, dir, tmpl, sink.addr, cfg, 1/mm)
+		return memory(bin, dir, tmpl, sink.addr, cfg)
 	}
 	return nil
 }

@@ -78,6 +78,12 @@ func send(bin, data, tmpl, addr string, workers int, extra ...string) (measured,
 	return m, nil
 }
 
+// sendFresh runs send of data from a new state file.
+func sendFresh(bin, data, tmpl, addr string, workers int) (measured, error) {
+	os.Remove(data + ".state")
+	return send(bin, data, tmpl, addr, workers)
+}
+
 // timed runs cmd and returns its wall time and peak RSS.
 func timed(cmd *exec.Cmd) (measured, error) {
 	var out bytes.Buffer
