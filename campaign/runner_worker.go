@@ -1,0 +1,186 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// This file holds the worker side of a run: rendering, attempts, retries
+// and the recording of outcomes.
+
+// work delivers jobs from the queue until it is closed. Rendering happens
+// here rather than in the producer, so that it runs on every core: with a
+// DKIM signature a message costs up to a millisecond and more of CPU.
+func (s *runState) work(ctx context.Context) {
+	for j := range s.queue {
+		if s.stopCtx.Err() != nil {
+			s.abandon(j)
+			continue
+		}
+		if j.msg == nil && !s.prepare(j) {
+			continue
+		}
+		s.attempt(ctx, j)
+	}
+}
+
+// prepare renders j's row and applies the suppression lists. When the row
+// is not to be sent it records why, settles j and returns false.
+func (s *runState) prepare(j *job) bool {
+	msg, err := s.r.Renderer.Render(j.row)
+	if err != nil {
+		s.record(Outcome{Row: j.row.Num, Key: j.key, Status: StatusFailed, Reply: err.Error()}, &s.r.Progress.failed)
+		s.jobs.Done()
+		return false
+	}
+	if s.r.Suppress != nil && s.suppress(msg) {
+		s.jobs.Done()
+		return false
+	}
+	j.msg, j.row = msg, Row{}
+	return true
+}
+
+// attempt makes one delivery attempt of j and settles or reschedules it.
+func (s *runState) attempt(ctx context.Context, j *job) {
+	r, p := s.r, s.r.Progress
+	slot, ok := s.takeSlot(j)
+	if !ok {
+		return
+	}
+	if err := r.Journal.Sending(j.msg); err != nil {
+		s.cap.settle(slot, false)
+		s.failJournal(err)
+		s.jobs.Done()
+		return
+	}
+	j.attempts++
+	p.inFlight.Add(1)
+	reply, err := r.Sender.Send(ctx, j.msg)
+	p.inFlight.Add(-1)
+	s.cap.settle(slot, mayHaveDelivered(err))
+	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
+	if err == nil {
+		o.Status, o.Reply = StatusDelivered, reply
+		s.record(o, &p.sent)
+		s.jobs.Done()
+		return
+	}
+	j.lastErr = err
+	fillFailure(&o, err)
+	switch ClassOf(err) {
+	case Permanent:
+		o.Status = StatusFailed
+		s.record(o, &p.failed)
+	case Fatal:
+		s.setFatal(err)
+		o.Status = StatusDeferred
+		s.record(o, &p.deferred)
+	default: // Temporary, or an unclassified error such as a context error
+		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
+			r.Logger.Info("retrying", "row", o.Row, "key", o.Key, "attempt", j.attempts, "error", err)
+			s.retryLater(j)
+			return
+		}
+		o.Status = StatusDeferred
+		s.record(o, &p.deferred)
+	}
+	s.jobs.Done()
+}
+
+// retryLater puts j back on the queue after its backoff, or records it as
+// deferred if the run stops first.
+func (s *runState) retryLater(j *job) {
+	p := s.r.Progress
+	p.retrying.Add(1)
+	wait := backoff(s.r.RetryWait, j.attempts)
+	go func() {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			p.retrying.Add(-1)
+			select {
+			case s.queue <- j:
+				return
+			case <-s.stopCtx.Done():
+			}
+		case <-s.stopCtx.Done():
+			p.retrying.Add(-1)
+		}
+		s.abandon(j)
+	}()
+}
+
+// abandon settles a job the run will not attempt again: deferred if it was
+// attempted, else left unrecorded for the next run (j.msg may be nil).
+func (s *runState) abandon(j *job) {
+	if j.attempts > 0 {
+		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred, Relay: j.msg.Relay}
+		fillFailure(&o, j.lastErr)
+		s.record(o, &s.r.Progress.deferred)
+	}
+	s.jobs.Done()
+}
+
+// record journals o, then moves counter and logs the outcome.
+func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
+	if o.Time.IsZero() {
+		o.Time = s.r.Now()
+	}
+	if err := s.r.Journal.Record(o); err != nil {
+		s.failJournal(err)
+		return
+	}
+	counter.Add(1)
+	lvl := slog.LevelDebug
+	if o.Status != StatusDelivered {
+		lvl = slog.LevelInfo
+	}
+	s.r.Logger.Log(context.Background(), lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
+}
+
+func (s *runState) setFatal(err error) {
+	s.mu.Lock()
+	if s.fatal == nil {
+		s.fatal = err
+	}
+	s.mu.Unlock()
+	s.stop()
+}
+
+func (s *runState) failJournal(err error) {
+	s.mu.Lock()
+	if s.journalErr == nil {
+		s.journalErr = fmt.Errorf("campaign: journal: %w", err)
+	}
+	s.mu.Unlock()
+	s.stop()
+}
+
+// fillFailure copies what err says about a failed attempt into o.
+func fillFailure(o *Outcome, err error) {
+	if err == nil {
+		return
+	}
+	o.Reply = err.Error()
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		o.Code, o.Enhanced, o.Recipient, o.Ambiguous = de.Code, de.Enhanced, de.Recipient, de.Ambiguous
+	}
+}
+
+// backoff returns the wait before retry number attempt (1-based): base
+// doubled per attempt, with ±50% jitter, at most five minutes.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	d = min(d, 5*time.Minute)
+	return d/2 + rand.N(d)
+}
