@@ -196,8 +196,10 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string) erro
 		return runErr
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &exitError{code: 4, err: fmt.Errorf("%d rows failed permanently: see mailrun status --state %s", sum.Failed+sum.PreviouslyFailed, quoteArg(state))}
-	case sum.Deferred > 0 || sum.Limited || sum.UnknownSkipped > 0:
+	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
 		return &exitError{code: 5, err: fmt.Errorf("%d messages are still pending: run the same command again to retry them", sum.Deferred+sum.UnknownSkipped)}
+	case sum.Limited:
+		return &exitError{code: 5, err: errors.New("--limit reached: run the same command again to send the next rows")}
 	case closeErr != nil:
 		return closeErr
 	}
