@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,8 +41,19 @@ type xlsxSource struct {
 
 // openXLSXSource opens the workbook at path, selects the sheet opts.Sheet
 // (default the first) and reads its header.
+//
+// A workbook with a large shared-strings table is read from a copy with
+// inline strings (see inlineWorkbook), removed once excelize has read it;
+// if the copy cannot be made, the original is read.
 func openXLSXSource(path string, opts SourceOptions) (*xlsxSource, error) {
-	f, err := excelize.OpenFile(path, xlsxOptions)
+	name := path
+	if inlined, err := inlineWorkbook(path); err == nil && inlined != "" {
+		name = inlined
+	}
+	f, err := excelize.OpenFile(name, xlsxOptions)
+	if name != path {
+		os.Remove(name) // excelize has unzipped what it needs
+	}
 	if err != nil {
 		if f != nil {
 			f.Close()
