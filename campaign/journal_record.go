@@ -3,6 +3,7 @@ package campaign
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -54,13 +55,73 @@ type record struct {
 	Time  string `json:"time,omitempty"`
 }
 
-// encodeLine returns r as one JSON line, newline included.
+// encodeLine returns r as one JSON line, newline included: the bytes
+// json.Marshal writes for r, without its reflection (two records a message
+// make this part of every message's cost).
 func encodeLine(r *record) ([]byte, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
+	b := make([]byte, 0, 160+len(r.Key)+len(r.MessageID)+len(r.Reply)+len(r.Text))
+	b = append(b, `{"type":`...)
+	b = appendJSONString(b, r.Type)
+	b = appendStringField(b, "id", r.ID)
+	b = appendStringField(b, "template_hash", r.TemplateHash)
+	b = appendStringField(b, "previous_template_hash", r.PrevTemplateHash)
+	b = appendStringField(b, "data", r.Data)
+	b = appendStringField(b, "created", r.Created)
+	b = appendIntField(b, "version", r.Version)
+	b = appendStringField(b, "key", r.Key)
+	b = appendIntField(b, "row", r.Row)
+	b = appendStringField(b, "message_id", r.MessageID)
+	b = appendStringField(b, "reply", r.Reply)
+	b = appendIntField(b, "code", r.Code)
+	b = appendStringField(b, "enhanced", r.Enhanced)
+	b = appendStringField(b, "text", r.Text)
+	b = appendStringField(b, "recipient", r.Recipient)
+	b = appendIntField(b, "attempts", r.Attempts)
+	if r.Ambiguous {
+		b = append(b, `,"ambiguous":true`...)
 	}
-	return append(b, '\n'), nil
+	b = appendStringField(b, "relay", r.Relay)
+	b = appendStringField(b, "time", r.Time)
+	return append(b, '}', '\n'), nil
+}
+
+// appendStringField appends `,"name":"value"` unless value is empty
+// (omitempty).
+func appendStringField(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, value)
+}
+
+// appendIntField appends `,"name":value` unless value is 0 (omitempty).
+func appendIntField(b []byte, name string, value int) []byte {
+	if value == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return strconv.AppendInt(b, int64(value), 10)
+}
+
+// appendJSONString appends s as a JSON string exactly as encoding/json
+// writes it: printable ASCII other than the characters it escapes is copied
+// in one go, anything else goes through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // outcomeRecord converts o to its record. The reply of a delivery is stored

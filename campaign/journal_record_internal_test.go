@@ -1,58 +1,52 @@
 package campaign
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
 
-// FuzzParseLine checks the hand-written field scanner against
-// encoding/json: whatever parseLine accepts, json.Unmarshal reads the same
-// values from.
-func FuzzParseLine(f *testing.F) {
-	for _, s := range []string{
-		`{"type":"sending","key":"ann@example.com","row":1,"message_id":"1.a@mailrun","time":"2026-11-26T20:00:00Z"}`,
-		`{"type":"failed","key":"b\u00e9\"\\","row":-2,"code":550,"enhanced":"5.1.1","text":"no\nsuch","recipient":"b"}`,
-		` { "type" : "delivered" , "key" : "k" , "reply" : "250 ok" , "x" : {"y":[1,2,"]}"]} , "row" : 3 } `,
-		`{"type":"campaign","id":"c","template_hash":"h","version":1,"data":null}`,
-		`{"key":"a","key":"b","row":1e3}`,
-		`[1,2]`,
-	} {
-		f.Add([]byte(s))
+// marshalLine is what encodeLine must write: encoding/json's bytes.
+func marshalLine(t testing.TB, r *record) []byte {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, line []byte) {
-		var r lineRecord
-		if parseLine(line, &r) != nil {
-			return
+	return append(b, '\n')
+}
+
+func TestEncodeLineMatchesEncodingJSON(t *testing.T) {
+	for _, r := range []*record{
+		{Type: recordCampaign, ID: "9f2c", TemplateHash: "ab12", Data: "list.csv", Created: "2026-11-26T20:00:00Z", Version: 1},
+		{Type: "sending", Key: "kim@example.com", Row: 42, MessageID: "a1@example.com", Time: "2026-11-26T20:00:00.123Z"},
+		{Type: "delivered", Key: "kim@example.com", Row: 42, MessageID: "a1@example.com", Reply: "250 2.0.0 Ok: queued as 4Bx1", Attempts: 1, Relay: "ses"},
+		{Type: "failed", Key: "x", Row: -3, Code: 550, Enhanced: "5.1.1", Text: `user <unknown> & "gone"\r\n`, Recipient: "x@example.com", Ambiguous: true},
+		{Type: "deferred", Key: "김민지@example.com", Text: "bad \xff utf-8 \u2028 \x00", Attempts: 4},
+		{Type: ""},
+	} {
+		got, err := encodeLine(r)
+		if err != nil {
+			t.Fatal(err)
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(line, &m); err != nil {
-			t.Fatalf("parseLine accepted %q, json.Unmarshal: %v", line, err)
+		if want := marshalLine(t, r); !bytes.Equal(got, want) {
+			t.Errorf("encodeLine(%+v)\n got %s\nwant %s", r, got, want)
 		}
-		for name, got := range map[string][]byte{
-			"type": r.typ, "key": r.key, "message_id": r.messageID, "reply": r.reply, "text": r.text,
-			"enhanced": r.enhanced, "recipient": r.recipient, "time": r.tm, "id": r.id,
-			"template_hash": r.templateHash, "data": r.data, "created": r.created,
-		} {
-			var want *string
-			if raw, ok := m[name]; ok {
-				if err := json.Unmarshal(raw, &want); err != nil {
-					t.Fatalf("%q: parseLine took %s = %s, json: %v", line, name, raw, err)
-				}
-			}
-			if (want == nil) != (got == nil) || (want != nil && *want != string(got)) {
-				t.Fatalf("%q: %s = %q, json says %v", line, name, got, want)
-			}
+	}
+}
+
+func FuzzEncodeLine(f *testing.F) {
+	f.Add("delivered", "kim@example.com", 42, "250 ok <x> & \"y\"", 550, true)
+	f.Add("", "\xff\u2028", 0, "\x00\t\n", -1, false)
+	f.Fuzz(func(t *testing.T, typ, key string, row int, text string, code int, ambiguous bool) {
+		r := &record{Type: typ, Key: key, Row: row, MessageID: key + text, Reply: text, Code: code, Text: text,
+			Recipient: key, Attempts: row, Ambiguous: ambiguous, Relay: typ, Time: text}
+		got, err := encodeLine(r)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for name, got := range map[string]int64{"row": r.row, "code": r.code, "version": r.version} {
-			var want *int64
-			if raw, ok := m[name]; ok {
-				if err := json.Unmarshal(raw, &want); err != nil {
-					t.Fatalf("%q: parseLine took %s = %s, json: %v", line, name, raw, err)
-				}
-			}
-			if (want == nil && got != 0) || (want != nil && *want != got) {
-				t.Fatalf("%q: %s = %d, json says %v", line, name, got, want)
-			}
+		if want := marshalLine(t, r); !bytes.Equal(got, want) {
+			t.Fatalf("encodeLine differs from json.Marshal\n got %s\nwant %s", got, want)
 		}
 	})
 }
