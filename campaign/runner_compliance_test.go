@@ -1,7 +1,6 @@
 package campaign_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
-	"github.com/mailrun/mailrun/render"
-	"github.com/mailrun/mailrun/sender"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
@@ -46,42 +43,11 @@ type compliance struct {
 // suppression list and a daily cap.
 func (f *fixture) runCompliance(t *testing.T, c compliance) campaign.Summary {
 	t.Helper()
-	now := time.Now
+	o := runOpts{workers: c.workers, suppress: c.suppress, maxPerDay: c.maxPerDay, loc: c.loc}
 	if c.clock != nil {
-		now = c.clock.Now
+		o.now = c.clock.Now
 	}
-	src, err := campaign.OpenSource(f.data, campaign.SourceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	probe, err := render.New(f.tmpl, render.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := campaign.JournalHeader{TemplateHash: probe.Hash(), DataFile: f.data, Now: now}
-	if c.maxPerDay > 0 {
-		h.CountDeliveredSince = campaign.StartOfDay(now(), c.loc)
-	}
-	j, err := campaign.OpenJournal(f.state, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	tmpl, err := render.New(f.tmpl, render.Options{CampaignID: j.CampaignID(), Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := sender.NewPool(sender.Config{URL: "smtp://" + f.srv.Addr(), Workers: c.workers, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	r := &campaign.Runner{
-		Source: src, Renderer: tmpl, Sender: pool, Journal: j, Workers: c.workers, RetryWait: time.Millisecond,
-		Suppress: c.suppress, MaxPerDay: c.maxPerDay, DeliveredToday: j.DeliveredSince(), Location: c.loc, Now: now,
-	}
-	sum, err := r.Run(context.Background())
+	sum, err := f.run(t, o)
 	if err != nil {
 		t.Fatal(err)
 	}

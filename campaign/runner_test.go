@@ -71,6 +71,11 @@ type runOpts struct {
 	retryFailed             bool
 	password                string
 	ctx                     context.Context
+
+	suppress  *campaign.Suppression
+	maxPerDay int
+	loc       *time.Location
+	now       func() time.Time // nil: time.Now
 }
 
 // run does one campaign run the way `mailrun send` does and returns its
@@ -83,6 +88,9 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	if o.ctx == nil {
 		o.ctx = context.Background()
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	src, err := campaign.OpenSource(f.data, campaign.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -92,12 +100,16 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := campaign.OpenJournal(f.state, campaign.JournalHeader{TemplateHash: probe.Hash(), DataFile: f.data})
+	h := campaign.JournalHeader{TemplateHash: probe.Hash(), DataFile: f.data, Now: o.now}
+	if o.maxPerDay > 0 {
+		h.CountDeliveredSince = campaign.StartOfDay(o.now(), o.loc)
+	}
+	j, err := campaign.OpenJournal(f.state, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	tmpl, err := render.New(f.tmpl, render.Options{CampaignID: j.CampaignID()})
+	tmpl, err := render.New(f.tmpl, render.Options{CampaignID: j.CampaignID(), Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +126,7 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		Source: src, Renderer: tmpl, Sender: pool, Journal: j,
 		Workers: o.workers, Retries: o.retries, RetryWait: time.Millisecond,
 		Limit: o.limit, RetryFailed: o.retryFailed,
+		Suppress: o.suppress, MaxPerDay: o.maxPerDay, DeliveredToday: j.DeliveredSince(), Location: o.loc, Now: o.now,
 	}
 	return r.Run(o.ctx)
 }
