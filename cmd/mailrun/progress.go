@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"log/slog"
 	"os"
 	"strings"
@@ -92,7 +93,7 @@ func logStats(log *slog.Logger, s campaign.Snapshot) {
 	attrs := []any{
 		"sent", s.Sent, "failed", s.Failed, "deferred", s.Deferred, "retrying", s.Retrying,
 		"skipped", s.Skipped, "duplicates", s.Duplicates, "rows", s.Read,
-		"msgs_per_sec", fmt.Sprintf("%.1f", s.Rate()), "elapsed", s.Elapsed.Round(time.Second).String(),
+		"msgs_per_sec", math.Round(s.Rate()*10)/10, "elapsed", s.Elapsed.Round(time.Second).String(),
 	}
 	if eta, ok := s.ETA(); ok {
 		attrs = append(attrs, "eta", eta.Round(time.Second).String())
