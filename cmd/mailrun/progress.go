@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -93,7 +93,7 @@ func logStats(log *slog.Logger, s campaign.Snapshot) {
 	attrs := []any{
 		"sent", s.Sent, "failed", s.Failed, "deferred", s.Deferred, "retrying", s.Retrying,
 		"skipped", s.Skipped, "duplicates", s.Duplicates, "rows", s.Read,
-		"msgs_per_sec", math.Round(s.Rate()*10)/10, "elapsed", s.Elapsed.Round(time.Second).String(),
+		"msgs_per_sec", math.Round(s.Rate()*10) / 10, "elapsed", s.Elapsed.Round(time.Second).String(),
 	}
 	if eta, ok := s.ETA(); ok {
 		attrs = append(attrs, "eta", eta.Round(time.Second).String())
