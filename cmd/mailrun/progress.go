@@ -22,7 +22,9 @@ type progressDisplay struct {
 	done sync.WaitGroup
 }
 
-// startProgress starts the display that fits where stderr goes. Stop ends it.
+// startProgress starts the display that fits where stderr goes. Stop ends
+// it; elsewhere than on a terminal, Stop logs a last stats line, "finished",
+// for scripts that read the log.
 func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger) *progressDisplay {
 	d := &progressDisplay{stop: make(chan struct{})}
 	if c.Bool("quiet") {
@@ -48,11 +50,13 @@ func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger) *prog
 				if tty {
 					fmt.Fprintf(w, "\r\033[K%s", progressLine(p.Snapshot()))
 				} else {
-					logStats(log, p.Snapshot())
+					logStats(log, "progress", p.Snapshot())
 				}
 			case <-d.stop:
 				if tty {
 					fmt.Fprint(w, "\r\033[K")
+				} else {
+					logStats(log, "finished", p.Snapshot())
 				}
 				return
 			}
@@ -88,8 +92,9 @@ func progressLine(s campaign.Snapshot) string {
 	return b.String()
 }
 
-// logStats writes one stats line through the logger (text or JSON).
-func logStats(log *slog.Logger, s campaign.Snapshot) {
+// logStats writes one stats line with the message msg through the logger
+// (text or JSON).
+func logStats(log *slog.Logger, msg string, s campaign.Snapshot) {
 	attrs := []any{
 		"sent", s.Sent, "failed", s.Failed, "deferred", s.Deferred, "retrying", s.Retrying,
 		"skipped", s.Skipped, "duplicates", s.Duplicates, "rows", s.Read,
@@ -101,7 +106,7 @@ func logStats(log *slog.Logger, s campaign.Snapshot) {
 	if len(s.RelaysOut) > 0 {
 		attrs = append(attrs, "relays_out", strings.Join(s.RelaysOut, ","))
 	}
-	log.Info("progress", attrs...)
+	log.Info(msg, attrs...)
 }
 
 // printSummary writes the table shown at the end of every run.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -197,5 +198,31 @@ func TestSendUnknownSkipLeavesUnknownOutcomesAlone(t *testing.T) {
 	wantCode(t, mailrun(t, "", args...), 0)
 	if got := srv.PerRecipient(); got["r2@example.com"] != 1 || len(srv.Messages()) != 3 {
 		t.Fatalf("the default run got %v, want r2 sent once more", got)
+	}
+}
+
+func TestSendLogsJSONStats(t *testing.T) {
+	srv := smtptest.Start(t)
+	data, tmpl := sendCampaign(t, 5)
+	r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://"+srv.Addr(), "--log-format", "json")
+	wantCode(t, r, 0)
+	var finished map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("stderr line is not JSON: %q", line)
+		}
+		if rec["msg"] == "finished" {
+			finished = rec
+		}
+	}
+	if finished == nil {
+		t.Fatalf("no \"finished\" stats line in:\n%s", r.stderr)
+	}
+	if sent, ok := finished["sent"].(float64); !ok || sent != 5 {
+		t.Errorf("finished line says sent=%v, want the number 5", finished["sent"])
+	}
+	if _, ok := finished["msgs_per_sec"].(float64); !ok {
+		t.Errorf("msgs_per_sec is %T, want a number", finished["msgs_per_sec"])
 	}
 }
