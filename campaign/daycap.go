@@ -139,10 +139,10 @@ func (s *runState) capReached() {
 	s.stop()
 }
 
-// mayHaveDelivered reports whether an attempt that ended with err (nil for
-// success) counts as a delivery for the cap: a success, or a failure after
-// the final dot, when the server may have taken the message.
-func mayHaveDelivered(err error) bool {
+// MayHaveDelivered reports whether an attempt that ended with err (nil for
+// success) counts as a delivery for a daily cap: a success, or a failure
+// after the final dot, when the server may have taken the message.
+func MayHaveDelivered(err error) bool {
 	var de *DeliveryError
 	return err == nil || (errors.As(err, &de) && de.Ambiguous)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"sync"
@@ -222,7 +221,7 @@ func (s *runState) produce() (Summary, error) {
 		// Only keys this run sends are remembered: a later row with the key
 		// of a skipped row gets the same answer from the journal, so a
 		// resume that skips most rows keeps this set small.
-		h := hashKey(key)
+		h := HashKey(key)
 		if first, dup := seen[h]; dup {
 			s.record(Outcome{Row: row.Num, Key: key, Status: StatusDuplicate, Reply: fmt.Sprintf("duplicate of row %d", first)}, &p.duplicate)
 			continue
@@ -257,9 +256,7 @@ func (s *runState) produce() (Summary, error) {
 	return sum, nil
 }
 
-// hashKey is the stable 64-bit hash under which keys are remembered.
-func hashKey(key string) uint64 {
-	h := fnv.New64a()
-	io.WriteString(h, key)
-	return h.Sum64()
-}
+// HashKey returns the 64-bit FNV-1a hash of key: the same on every machine
+// and in every run. Runs remember keys by it and shards split by it; two
+// different keys share a hash with a probability near 2^-64.
+func HashKey(key string) uint64 { return fnv64a(key) }

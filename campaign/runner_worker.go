@@ -62,7 +62,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	p.inFlight.Add(1)
 	reply, err := r.Sender.Send(ctx, j.msg)
 	p.inFlight.Add(-1)
-	s.cap.settle(slot, mayHaveDelivered(err))
+	s.cap.settle(slot, MayHaveDelivered(err))
 	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
 		o.Status, o.Reply = StatusDelivered, reply
@@ -141,7 +141,11 @@ func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
 	if o.Status != StatusDelivered {
 		lvl = slog.LevelInfo
 	}
-	s.r.Logger.Log(context.Background(), lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
+	// Checked first: the arguments would cost allocations on every message
+	// even when the level is off.
+	if ctx := context.Background(); s.r.Logger.Enabled(ctx, lvl) {
+		s.r.Logger.Log(ctx, lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
+	}
 }
 
 func (s *runState) setFatal(err error) {

@@ -31,7 +31,7 @@ func ParseShard(s string) (Shard, error) {
 
 // Has reports whether the recipient key belongs to the shard.
 func (s Shard) Has(key string) bool {
-	return s.N <= 1 || hashKey(key)%uint64(s.N) == uint64(s.I-1)
+	return s.N <= 1 || HashKey(key)%uint64(s.N) == uint64(s.I-1)
 }
 
 // keyless reports whether the shard reports the rows that have no key (a

@@ -155,7 +155,7 @@ func (r *Router) settle(rl *relay, day time.Time, err error) bool {
 	rl.inFlight--
 	var de *campaign.DeliveryError
 	isDE := errors.As(err, &de)
-	if rl.MaxPerDay > 0 && day.Equal(rl.day) && err != nil && !(isDE && de.Ambiguous) {
+	if rl.MaxPerDay > 0 && day.Equal(rl.day) && !campaign.MayHaveDelivered(err) {
 		rl.used-- // not delivered: give the slot back
 	}
 	switch {

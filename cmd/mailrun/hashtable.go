@@ -88,15 +88,3 @@ func (t *hashTable) grow() {
 		}
 	}
 }
-
-// hash64 returns the 64-bit FNV-1a hash of s. Two different strings share
-// a hash with a probability near 2^-64.
-func hash64(s string) uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= prime
-	}
-	return h
-}

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"testing"
+
+	"github.com/mailrun/mailrun/campaign"
 )
 
 func TestHashTable(t *testing.T) {
@@ -11,14 +13,14 @@ func TestHashTable(t *testing.T) {
 	keys := newHashTable(true)
 	set := newHashTable(false)
 	for i := 1; i <= n; i++ {
-		h := hash64("user" + strconv.Itoa(i) + "@example.com")
+		h := campaign.HashKey("user" + strconv.Itoa(i) + "@example.com")
 		if v, dup := keys.put(h, uint32(i)); dup || v != uint32(i) {
 			t.Fatalf("put %d: (%d, %v) for a new hash", i, v, dup)
 		}
 		set.put(h, 0)
 	}
 	for i := 1; i <= n; i++ {
-		h := hash64("user" + strconv.Itoa(i) + "@example.com")
+		h := campaign.HashKey("user" + strconv.Itoa(i) + "@example.com")
 		if v, dup := keys.put(h, 7); !dup || v != uint32(i) {
 			t.Fatalf("put %d again: (%d, %v), want (%d, true)", i, v, dup, i)
 		}
@@ -38,12 +40,12 @@ func TestHashTable(t *testing.T) {
 	}
 }
 
-func TestHash64IsFNV1a(t *testing.T) {
+func TestHashKeyIsFNV1a(t *testing.T) {
 	for _, s := range []string{"", "a", "alice@example.com", "김민지"} {
 		h := fnv.New64a()
 		h.Write([]byte(s))
-		if got, want := hash64(s), h.Sum64(); got != want {
-			t.Errorf("hash64(%q) = %x, want %x", s, got, want)
+		if got, want := campaign.HashKey(s), h.Sum64(); got != want {
+			t.Errorf("campaign.HashKey(%q) = %x, want %x", s, got, want)
 		}
 	}
 }

@@ -101,7 +101,7 @@ func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
 		v.problem(out, rowError(row.Num, "", err))
 		return
 	}
-	if first, dup := v.keys.put(hash64(key), uint32(row.Num)); dup {
+	if first, dup := v.keys.put(campaign.HashKey(key), uint32(row.Num)); dup {
 		v.duplicates++
 		v.problem(out, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("duplicate of row %d", first)})
 		return
@@ -114,7 +114,7 @@ func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
 	v.messages++
 	v.warn.note(msg)
 	for _, addr := range msg.Envelope.To {
-		v.recipients.put(hash64(strings.ToLower(addr)), 0)
+		v.recipients.put(campaign.HashKey(strings.ToLower(addr)), 0)
 	}
 	for _, a := range msg.Attachments {
 		v.attachments++
