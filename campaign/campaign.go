@@ -146,8 +146,6 @@ const (
 	StatusDeferred Status = "deferred"
 	// StatusDuplicate: the key already appeared earlier in the data.
 	StatusDuplicate Status = "duplicate"
-	// StatusSkipped: not sent this run (already delivered, or left alone).
-	StatusSkipped Status = "skipped"
 	// StatusSuppressed: not sent because a To recipient is on a
 	// suppression list (see Suppression).
 	StatusSuppressed Status = "suppressed"

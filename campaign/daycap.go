@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"errors"
 	"sync"
 	"time"
 )
@@ -17,14 +16,17 @@ func StartOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
-// dayCap enforces Runner.MaxPerDay. A worker takes a slot before each
-// attempt and settles it afterwards: a delivery (or an attempt that may
-// have been delivered) keeps it, any other failure gives it back. While
-// every slot of the day is taken but some attempts are still under way, take
-// waits for them, so the cap is never overshot and never undershot because
-// of a failure. The day rolls over at midnight in loc: from then on, the new
-// day's deliveries are counted from zero.
-type dayCap struct {
+// DayCap caps the deliveries of each calendar day, for a run's
+// --max-per-day and for each relay's. An attempt takes a slot before it
+// starts and settles it after: a delivery (or an attempt that may have
+// delivered, see MayHaveDelivered) keeps it, any other failure gives it
+// back, so the cap is never overshot and never undershot because of a
+// failure. The day rolls over at midnight in the cap's location: from then
+// on, the new day's deliveries are counted from zero.
+//
+// A DayCap is safe for concurrent use. A nil *DayCap has no cap: Take and
+// TryTake always succeed, Full is false and Settle does nothing.
+type DayCap struct {
 	max int
 	loc *time.Location
 	now func() time.Time
@@ -36,28 +38,36 @@ type dayCap struct {
 	inFlight int       // slots taken and not settled, of any day
 }
 
-// newDayCap returns the cap of max deliveries a day, delivered of which
-// the state file already records for the current day.
-func newDayCap(max, delivered int, loc *time.Location, now func() time.Time) *dayCap {
+// NewDayCap returns a cap of max deliveries a day, delivered of which the
+// state file already records for the current day. loc gives the days (nil:
+// time.Local) and now the time (nil: time.Now).
+func NewDayCap(max, delivered int, loc *time.Location, now func() time.Time) *DayCap {
 	if loc == nil {
 		loc = time.Local
 	}
-	c := &dayCap{max: max, loc: loc, now: now, used: delivered}
+	if now == nil {
+		now = time.Now
+	}
+	c := &DayCap{max: max, loc: loc, now: now, used: delivered}
 	c.cond = sync.NewCond(&c.mu)
 	c.day = StartOfDay(now(), loc)
 	return c
 }
 
 // roll starts a new day's count when the day changed. c.mu must be held.
-func (c *dayCap) roll() {
+func (c *DayCap) roll() {
 	if d := StartOfDay(c.now(), c.loc); !d.Equal(c.day) {
 		c.day, c.used = d, 0
 	}
 }
 
-// take reserves a slot for one attempt and returns its day, or false when
-// the day's cap is reached.
-func (c *dayCap) take() (time.Time, bool) {
+// Take reserves a slot for one attempt and returns its day. While every
+// slot of the day is taken but some attempts are still under way, it waits
+// for them; it returns false when the day's cap is reached.
+func (c *DayCap) Take() (time.Time, bool) {
+	if c == nil {
+		return time.Time{}, true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for {
@@ -74,9 +84,26 @@ func (c *dayCap) take() (time.Time, bool) {
 	}
 }
 
-// settle ends the attempt that took a slot on day: keep is true when the
-// message was (or may have been) delivered. A nil c does nothing.
-func (c *dayCap) settle(day time.Time, keep bool) {
+// TryTake is Take without waiting: it returns false at once when every
+// slot of the day is taken.
+func (c *DayCap) TryTake() (time.Time, bool) {
+	if c == nil {
+		return time.Time{}, true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roll()
+	if c.used >= c.max {
+		return time.Time{}, false
+	}
+	c.used++
+	c.inFlight++
+	return c.day, true
+}
+
+// Settle ends the attempt that took a slot on day: keep is true when the
+// message was (or may have been) delivered.
+func (c *DayCap) Settle(day time.Time, keep bool) {
 	if c == nil {
 		return
 	}
@@ -93,56 +120,34 @@ func (c *dayCap) settle(day time.Time, keep bool) {
 	c.cond.Broadcast()
 }
 
-// full reports whether the day's deliveries reached the cap, attempts under
+// Full reports whether the day's deliveries reached the cap, attempts under
 // way aside.
-func (c *dayCap) full() bool {
+func (c *DayCap) Full() bool {
+	if c == nil {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.roll()
 	return c.used-c.inFlight >= c.max
 }
 
-// resumeAt returns the start of the next day.
-func (c *dayCap) resumeAt() time.Time {
+// Used returns the slots of the current day kept or taken.
+func (c *DayCap) Used() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roll()
+	return c.used
+}
+
+// ResumeAt returns the start of the next day.
+func (c *DayCap) ResumeAt() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.roll()
 	y, m, d := c.day.Date()
 	return time.Date(y, m, d+1, 0, 0, 0, 0, c.loc)
-}
-
-// takeSlot takes a slot of the day's cap for an attempt of j (any slot when
-// there is no cap). When the cap is reached it stops the run, abandons j
-// and returns false; so it does when the run stopped while it waited.
-func (s *runState) takeSlot(j *job) (time.Time, bool) {
-	if s.cap == nil {
-		return time.Time{}, true
-	}
-	day, ok := s.cap.take()
-	switch {
-	case !ok:
-		s.capReached()
-		s.abandon(j)
-	case s.stopCtx.Err() != nil: // the run stopped while take waited
-		s.cap.settle(day, false)
-		s.abandon(j)
-		ok = false
-	}
-	return day, ok
-}
-
-// capReached stops the run because the day's cap is reached.
-func (s *runState) capReached() {
-	s.mu.Lock()
-	s.capHit = true
-	s.mu.Unlock()
-	s.stop()
-}
-
-// MayHaveDelivered reports whether an attempt that ended with err (nil for
-// success) counts as a delivery for a daily cap: a success, or a failure
-// after the final dot, when the server may have taken the message.
-func MayHaveDelivered(err error) bool {
-	var de *DeliveryError
-	return err == nil || (errors.As(err, &de) && de.Ambiguous)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 )
 
@@ -33,7 +35,7 @@ func TestJournalCountsDeliveredSince(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.state")
 	var now time.Time
 	clock := func() time.Time { return now }
-	j, err := campaign.OpenJournal(path, campaign.JournalHeader{TemplateHash: "h", Now: clock})
+	j, err := statefile.Open(path, statefile.Header{TemplateHash: "h", Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func TestJournalCountsDeliveredSince(t *testing.T) {
 		since time.Time
 		want  int
 	}{{time.Time{}, 0}, {midnight, 3}, {midnight.Add(-24 * time.Hour), 5}, {midnight.Add(time.Second), 1}} {
-		j, err := campaign.OpenJournal(path, campaign.JournalHeader{TemplateHash: "h", CountDeliveredSince: tc.since})
+		j, err := statefile.Open(path, statefile.Header{TemplateHash: "h", CountDeliveredSince: tc.since})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -139,3 +139,41 @@ func (e *InputError) Error() string {
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
+
+// LockedError means a state file is in use: another run holds its lock.
+type LockedError struct {
+	// Path is the state file.
+	Path string
+	// PID is the process holding the lock, 0 if it could not be told.
+	PID int
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.PID > 0 {
+		who = "another mailrun (pid " + strconv.Itoa(e.PID) + ")"
+	}
+	return "campaign: state file " + e.Path + " is in use by " + who
+}
+
+// TemplateChangedError means the state file belongs to a campaign sent with
+// a different template, and resuming it with this one was not allowed.
+type TemplateChangedError struct {
+	// Path is the state file.
+	Path string
+	// Recorded is the template hash the state file records; Template is the
+	// hash of the template given now.
+	Recorded, Template string
+}
+
+func (e *TemplateChangedError) Error() string {
+	return fmt.Sprintf("campaign: state file %s belongs to a campaign sent with a different template (recorded %s, now %s)",
+		e.Path, shortHash(e.Recorded), shortHash(e.Template))
+}
+
+func shortHash(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
+}

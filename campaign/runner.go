@@ -3,7 +3,6 @@ package campaign
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -130,9 +129,12 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	st := &runState{r: r, stopCtx: stopCtx, stop: stop, queue: make(chan *job)}
+	st := &runState{r: r, stopCtx: stopCtx, stop: stop, queue: make(chan *job), pipe: &Pipeline{
+		Source: r.Source, Renderer: r.Renderer, Shard: r.Shard, Previous: r.Journal.Previous,
+		Policy: ResumePolicy{RetryFailed: r.RetryFailed, SkipUnknown: r.SkipUnknown},
+	}}
 	if r.MaxPerDay > 0 {
-		st.cap = newDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
+		st.cap = NewDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
 	}
 	// In-flight attempts must finish even after a stop: they get a context
 	// that is not cancelled with ctx.
@@ -155,7 +157,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	st.mu.Lock()
 	fatal, jerr := st.fatal, st.journalErr
 	if st.capHit {
-		sum.CapReached, sum.ResumeAt = true, st.cap.resumeAt()
+		sum.CapReached, sum.ResumeAt = true, st.cap.ResumeAt()
 	}
 	st.mu.Unlock()
 	switch {
@@ -178,8 +180,9 @@ type runState struct {
 	stopCtx context.Context
 	stop    context.CancelFunc
 	queue   chan *job
+	pipe    *Pipeline
 	jobs    sync.WaitGroup // jobs not yet settled
-	cap     *dayCap        // nil without Runner.MaxPerDay
+	cap     *DayCap        // nil without Runner.MaxPerDay
 
 	mu         sync.Mutex
 	fatal      error
@@ -192,43 +195,29 @@ type runState struct {
 func (s *runState) produce() (Summary, error) {
 	r, p := s.r, s.r.Progress
 	var sum Summary
-	seen := make(map[uint64]int32) // key hash → first row sent this run
 	attempted := 0
 	for s.stopCtx.Err() == nil {
-		row, err := r.Source.Next()
+		it, err := s.pipe.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var re *RowError
-			if !errors.As(err, &re) {
-				return sum, err
-			}
-			p.read.Add(1)
-			s.recordKeyless(Outcome{Row: re.Row, Status: StatusFailed, Reply: err.Error()})
-			continue
+			return sum, err
 		}
 		p.read.Add(1)
-		key, err := r.Renderer.Key(row)
-		if err != nil {
-			s.recordKeyless(Outcome{Row: row.Num, Status: StatusFailed, Reply: err.Error()})
+		switch {
+		case it.Err != nil:
+			s.recordKeyless(Outcome{Row: it.Row.Num, Status: StatusFailed, Reply: it.Err.Error()})
 			continue
-		}
-		if !r.Shard.Has(key) {
+		case it.OtherShard:
 			p.otherShard.Add(1)
 			continue
-		}
-		// Only keys this run sends are remembered: a later row with the key
-		// of a skipped row gets the same answer from the journal, so a
-		// resume that skips most rows keeps this set small.
-		h := HashKey(key)
-		if first, dup := seen[h]; dup {
-			s.record(Outcome{Row: row.Num, Key: key, Status: StatusDuplicate, Reply: fmt.Sprintf("duplicate of row %d", first)}, &p.duplicate)
+		case it.DuplicateOf > 0:
+			s.record(Outcome{Row: it.Row.Num, Key: it.Key, Status: StatusDuplicate, Reply: it.DuplicateError().Err.Error()}, &p.duplicate)
 			continue
-		}
-		if prev, ok := r.Journal.Previous(key); ok && !ResumeAction(prev, r.RetryFailed, r.SkipUnknown) {
+		case it.Settled:
 			p.skipped.Add(1)
-			switch prev {
+			switch it.Previous {
 			case StatusFailed:
 				sum.PreviouslyFailed++
 			case StatusSending:
@@ -240,23 +229,17 @@ func (s *runState) produce() (Summary, error) {
 			sum.Limited = true
 			break
 		}
-		if s.cap != nil && s.cap.full() {
+		if s.cap != nil && s.cap.Full() {
 			s.capReached()
 			break
 		}
-		seen[h] = int32(row.Num)
 		attempted++
 		s.jobs.Add(1)
 		select {
-		case s.queue <- &job{row: row, key: key}:
+		case s.queue <- &job{row: it.Row, key: it.Key}:
 		case <-s.stopCtx.Done():
 			s.jobs.Done()
 		}
 	}
 	return sum, nil
 }
-
-// HashKey returns the 64-bit FNV-1a hash of key: the same on every machine
-// and in every run. Runs remember keys by it and shards split by it; two
-// different keys share a hash with a probability near 2^-64.
-func HashKey(key string) uint64 { return fnv64a(key) }

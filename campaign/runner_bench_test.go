@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
@@ -53,7 +56,7 @@ func BenchmarkRunnerSmtpSink(b *testing.B) {
 			if err := os.WriteFile(tmpl, []byte("From: a@example.com\nTo: {{.name}} <{{.email}}>\nSubject: Hello {{.name}}\n\n"+body), 0o600); err != nil {
 				b.Fatal(err)
 			}
-			src, err := campaign.OpenSource(data, campaign.SourceOptions{})
+			src, err := source.Open(data, source.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -64,7 +67,7 @@ func BenchmarkRunnerSmtpSink(b *testing.B) {
 			}
 			var j campaign.Journal = noJournal{}
 			if withJournal {
-				fj, err := campaign.OpenJournal(filepath.Join(dir, "state"), campaign.JournalHeader{TemplateHash: t.Hash()})
+				fj, err := statefile.Open(filepath.Join(dir, "state"), statefile.Header{TemplateHash: t.Hash()})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
@@ -73,11 +75,11 @@ func TestRunnerSuppressedNeverReachTheServer(t *testing.T) {
 		"fay@a.test,Fay,ann@a.test",
 		"gil@a.test,Gil,dan@blocked.test",
 	})
-	list := writeList(t, f.dir, "unsub.txt", "# unsubscribed\nFAY@a.test\n@blocked.test\n")
-	bounces := writeList(t, f.dir, "bounces.csv", "name,email\nBad,bad@a.test\n")
-	sup, err := campaign.LoadSuppression(list, bounces)
-	if err != nil {
-		t.Fatal(err)
+	sup := new(campaign.Suppression)
+	for _, e := range []string{"FAY@a.test", "@blocked.test", "bad@a.test"} {
+		if err := sup.Add(e); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sum := f.runCompliance(t, compliance{workers: 2, suppress: sup})
 	if sum.Sent != 4 || sum.Suppressed != 2 || sum.Failed != 0 {
@@ -94,7 +96,7 @@ func TestRunnerSuppressedNeverReachTheServer(t *testing.T) {
 			t.Errorf("%s got %d messages, want 1", addr, got[addr])
 		}
 	}
-	st, err := campaign.ReadState(f.state)
+	st, err := statefile.Read(f.state)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/emersion/go-smtp"
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
@@ -91,7 +94,7 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	if o.now == nil {
 		o.now = time.Now
 	}
-	src, err := campaign.OpenSource(f.data, campaign.SourceOptions{})
+	src, err := source.Open(f.data, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +103,11 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := campaign.JournalHeader{TemplateHash: probe.Hash(), DataFile: f.data, Now: o.now}
+	h := statefile.Header{TemplateHash: probe.Hash(), DataFile: f.data, Now: o.now}
 	if o.maxPerDay > 0 {
 		h.CountDeliveredSince = campaign.StartOfDay(o.now(), o.loc)
 	}
-	j, err := campaign.OpenJournal(f.state, h)
+	j, err := statefile.Open(f.state, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +163,7 @@ func TestRunnerDeliversEveryEnvelopeRecipientOnce(t *testing.T) {
 	if c := f.srv.Connections(); c > 2 {
 		t.Errorf("%d connections for 30 messages with 2 workers, want them reused", c)
 	}
-	st, err := campaign.ReadState(f.state)
+	st, err := statefile.Read(f.state)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +212,7 @@ func TestRunnerOutcomes(t *testing.T) {
 			if sum.Sent != tt.wantSent || sum.Failed != tt.wantFailed || sum.Deferred != tt.wantDeferred {
 				t.Fatalf("sent/failed/deferred = %d/%d/%d, want %d/%d/%d", sum.Sent, sum.Failed, sum.Deferred, tt.wantSent, tt.wantFailed, tt.wantDeferred)
 			}
-			st, err := campaign.ReadState(f.state)
+			st, err := statefile.Read(f.state)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ func (s *runState) work(ctx context.Context) {
 // prepare renders j's row and applies the suppression lists. When the row
 // is not to be sent it records why, settles j and returns false.
 func (s *runState) prepare(j *job) bool {
-	msg, err := s.r.Renderer.Render(j.row)
+	msg, err := s.pipe.Render(Item{Row: j.row, Key: j.key})
 	if err != nil {
 		s.record(Outcome{Row: j.row.Num, Key: j.key, Status: StatusFailed, Reply: err.Error()}, &s.r.Progress.failed)
 		s.jobs.Done()
@@ -53,7 +53,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return
 	}
 	if err := r.Journal.Sending(j.msg); err != nil {
-		s.cap.settle(slot, false)
+		s.cap.Settle(slot, false)
 		s.failJournal(err)
 		s.jobs.Done()
 		return
@@ -62,7 +62,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	p.inFlight.Add(1)
 	reply, err := r.Sender.Send(ctx, j.msg)
 	p.inFlight.Add(-1)
-	s.cap.settle(slot, MayHaveDelivered(err))
+	s.cap.Settle(slot, MayHaveDelivered(err))
 	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
 		o.Status, o.Reply = StatusDelivered, reply
@@ -187,4 +187,29 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	}
 	d = min(d, 5*time.Minute)
 	return d/2 + rand.N(d)
+}
+
+// takeSlot takes a slot of the day's cap for an attempt of j (any slot when
+// there is no cap). When the cap is reached it stops the run, abandons j
+// and returns false; so it does when the run stopped while it waited.
+func (s *runState) takeSlot(j *job) (time.Time, bool) {
+	day, ok := s.cap.Take()
+	switch {
+	case !ok:
+		s.capReached()
+		s.abandon(j)
+	case s.stopCtx.Err() != nil: // the run stopped while Take waited
+		s.cap.Settle(day, false)
+		s.abandon(j)
+		ok = false
+	}
+	return day, ok
+}
+
+// capReached stops the run because the day's cap is reached.
+func (s *runState) capReached() {
+	s.mu.Lock()
+	s.capHit = true
+	s.mu.Unlock()
+	s.stop()
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
@@ -17,13 +20,13 @@ import (
 // the summary and the To addresses the server received in that run.
 func (f *fixture) runShard(t *testing.T, sh campaign.Shard) (campaign.Summary, []string) {
 	t.Helper()
-	src, err := campaign.OpenSource(f.data, campaign.SourceOptions{})
+	src, err := source.Open(f.data, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
 	state := filepath.Join(f.dir, "list.csv.state"+sh.Suffix())
-	j, err := campaign.OpenJournal(state, campaign.JournalHeader{TemplateHash: "h"})
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/source"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 )
@@ -49,10 +51,10 @@ func mustTemplate(t testing.TB, dir, text string, opts render.Options) *render.T
 	return tmpl
 }
 
-// readRows reads every row of a data file through campaign.OpenSource.
+// readRows reads every row of a data file through source.Open.
 func readRows(t *testing.T, path string) ([]string, []campaign.Row) {
 	t.Helper()
-	src, err := campaign.OpenSource(path, campaign.SourceOptions{})
+	src, err := source.Open(path, source.Options{})
 	if err != nil {
 		t.Fatalf("OpenSource(%s): %v", path, err)
 	}

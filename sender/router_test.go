@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/mailrun/mailrun/sender/smtptest"
@@ -67,7 +69,7 @@ func recipients(n int) []string {
 func runRouter(t *testing.T, rt *sender.Router, from string, to []string) (campaign.Summary, string) {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "list.state")
-	j, err := campaign.OpenJournal(state, campaign.JournalHeader{TemplateHash: "h"})
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestRouterLimitsCapsAndWeights(t *testing.T) {
 			t.Errorf("journal names relay %s for %d deliveries, its server has %d", name, byRelay[name], c)
 		}
 	}
-	st, err := campaign.ReadState(state)
+	st, err := statefile.Read(state)
 	if err != nil {
 		t.Fatal(err)
 	}

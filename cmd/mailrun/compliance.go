@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
@@ -72,13 +74,13 @@ func dailyCap(c *cli.Context) (int, *time.Location, error) {
 }
 
 // loadSuppression loads the --suppress files, or returns nil when there
-// are none. Errors are campaign.LoadSuppression's *campaign.InputError.
+// are none. Errors are statefile.LoadSuppression's *campaign.InputError.
 func loadSuppression(c *cli.Context) (*campaign.Suppression, error) {
 	paths := c.StringSlice("suppress")
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	return campaign.LoadSuppression(paths...)
+	return statefile.LoadSuppression(paths...)
 }
 
 // capReached is send's result when --max-per-day stopped the run (exit 5).

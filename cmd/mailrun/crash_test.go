@@ -12,8 +12,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/emersion/go-smtp"
-	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
@@ -126,7 +127,7 @@ func TestCrashAndResumeLosesNothing(t *testing.T) {
 		if code := c.code(); code != -1 {
 			t.Fatalf("kill %d: exit code %d, want killed", k, code)
 		}
-		st, err := campaign.ReadState(state)
+		st, err := statefile.Read(state)
 		if err != nil {
 			t.Fatalf("kill %d: the state file does not parse: %v", k, err)
 		}
@@ -171,7 +172,7 @@ func TestCrashAndResumeLosesNothing(t *testing.T) {
 	if extra > kills*workers {
 		t.Errorf("%d extra copies after %d kills, want at most %d", extra, kills, kills*workers)
 	}
-	st, err := campaign.ReadState(state)
+	st, err := statefile.Read(state)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestInterruptDrainsAndResumesWithoutDuplicates(t *testing.T) {
 	if !strings.Contains(c.out.String(), "run the same command again to resume") {
 		t.Errorf("no resume hint after SIGINT:\n%s", c.out.String())
 	}
-	st, err := campaign.ReadState(data + ".state")
+	st, err := statefile.Read(data + ".state")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func asUsageError(err error) error {
 //   - an *exitError anywhere in the chain: its code
 //   - a usage or configuration error (usageError, asUsageError): 2
 //   - context.Canceled: 130
-//   - a campaign.LockedError or campaign.CampaignMismatchError: 7
+//   - a campaign.LockedError or campaign.TemplateChangedError: 7
 //   - a *campaign.DeliveryError of Class Fatal: 6
 //   - a *campaign.InputError: 3
 //   - a cli.ExitCoder (cli.Exit) with a non-zero code: that code
@@ -112,6 +112,6 @@ func exitCode(err error) int {
 // another run or belongs to a different campaign.
 func isStateConflict(err error) bool {
 	var le *campaign.LockedError
-	var me *campaign.CampaignMismatchError
+	var me *campaign.TemplateChangedError
 	return errors.As(err, &le) || errors.As(err, &me)
 }

@@ -35,7 +35,7 @@ func TestExitCode(t *testing.T) {
 		{"temporary delivery error", &campaign.DeliveryError{Class: campaign.Temporary, Code: 451}, 1},
 		{"permanent delivery error", &campaign.DeliveryError{Class: campaign.Permanent, Code: 550}, 1},
 		{"state file locked", &campaign.LockedError{Path: "list.csv.state", PID: 42}, 7},
-		{"wrapped campaign mismatch", fmt.Errorf("send: %w", &campaign.CampaignMismatchError{Path: "s", Recorded: "a", Template: "b"}), 7},
+		{"wrapped campaign mismatch", fmt.Errorf("send: %w", &campaign.TemplateChangedError{Path: "s", Recorded: "a", Template: "b"}), 7},
 		{"canceled", context.Canceled, 130},
 		{"wrapped canceled", fmt.Errorf("row 7: %w", context.Canceled), 130},
 		{"deadline is not an interrupt", context.DeadlineExceeded, 1},

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mailrun/mailrun/campaign/source"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
@@ -14,7 +16,7 @@ import (
 // openSource opens the recipients named by --data (with --sheet, --delimiter
 // and --encoding), reading the app's Reader (stdin) for "-". The caller must
 // Close the source. It returns a usage error (exit 2) when --data is missing
-// or --delimiter is not one character, and campaign.OpenSource's
+// or --delimiter is not one character, and source.Open's
 // *campaign.InputError (exit 3) when the data cannot be read.
 func openSource(c *cli.Context) (campaign.Source, error) {
 	if err := requireFlags(c, "data"); err != nil {
@@ -24,7 +26,7 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return campaign.OpenSource(c.String("data"), campaign.SourceOptions{
+	return source.Open(c.String("data"), source.Options{
 		Sheet:     c.String("sheet"),
 		Delimiter: delim,
 		Encoding:  c.String("encoding"),

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
@@ -35,12 +36,12 @@ func TestSendSeveralRelaysWithQuerySettingsAndPasswords(t *testing.T) {
 	r = mailrun(t, "", "status", "--state", data+".state", "--json")
 	wantCode(t, r, 0)
 	var rep struct {
-		Relays []campaign.RelayCounts `json:"relays"`
+		Relays []statefile.RelayCounts `json:"relays"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []campaign.RelayCounts{{Relay: "relay-one", Delivered: 7}, {Relay: "two", Delivered: 3}}
+	want := []statefile.RelayCounts{{Relay: "relay-one", Delivered: 7}, {Relay: "two", Delivered: 3}}
 	if fmt.Sprint(rep.Relays) != fmt.Sprint(want) {
 		t.Errorf("status relays %+v, want %+v", rep.Relays, want)
 	}
@@ -116,7 +117,7 @@ func TestSendRelaysFromConfigFile(t *testing.T) {
 	}
 	r = mailrun(t, "", "status", "--state", data+".state", "--json")
 	var rep struct {
-		Relays []campaign.RelayCounts `json:"relays"`
+		Relays []statefile.RelayCounts `json:"relays"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func TestSendShardsAndStatusOverSeveralStateFiles(t *testing.T) {
 	r = mailrun(t, "", append(args, "--state", data+".shard-1-of-2.state", "--json")...)
 	wantCode(t, r, 0)
 	var rep struct {
-		Cross []campaign.CrossDelivery `json:"delivered_by_several_state_files"`
+		Cross []statefile.CrossDelivery `json:"delivered_by_several_state_files"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)

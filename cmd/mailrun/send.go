@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
@@ -107,7 +109,7 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 	defer src.Close()
-	jh := campaign.JournalHeader{
+	jh := statefile.Header{
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
@@ -115,7 +117,7 @@ func runSend(c *cli.Context) error {
 	if maxPerDay > 0 || anyRelayCap(relays) {
 		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
 	}
-	j, err := campaign.OpenJournal(statePath, jh)
+	j, err := statefile.Open(statePath, jh)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender/smtptest"
@@ -18,7 +21,7 @@ import (
 // readRows calls fn with every row of the data file at path.
 func readRows(t *testing.T, path string, fn func(map[string]string)) {
 	t.Helper()
-	src, err := campaign.OpenSource(path, campaign.SourceOptions{})
+	src, err := source.Open(path, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +126,7 @@ func TestSendRefusesPasswordInURL(t *testing.T) {
 func TestSendLockedStateExits7(t *testing.T) {
 	srv := smtptest.Start(t)
 	data, tmpl := sendCampaign(t, 2)
-	j, err := campaign.OpenJournal(data+".state", campaign.JournalHeader{})
+	j, err := statefile.Open(data+".state", statefile.Header{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +181,7 @@ func TestSendUnknownSkipLeavesUnknownOutcomesAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := campaign.OpenJournal(data+".state", campaign.JournalHeader{TemplateHash: tmpl.Hash()})
+	j, err := statefile.Open(data+".state", statefile.Header{TemplateHash: tmpl.Hash()})
 	if err != nil {
 		t.Fatal(err)
 	}

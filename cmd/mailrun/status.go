@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -75,7 +77,7 @@ const statusMaxListed = 20
 
 // statusReport is what status prints; with --json, as JSON.
 type statusReport struct {
-	*campaign.State
+	*statefile.State
 	// DataRows and Pending are set with --data.
 	DataRows *int `json:"data_rows,omitempty"`
 	Pending  *int `json:"pending,omitempty"`
@@ -89,7 +91,7 @@ type statusReport struct {
 	SuppressOutUnnamed int    `json:"suppress_out_unnamed,omitempty"`
 	// CrossDelivered lists the keys that several of the --state files
 	// record as delivered (shards that overlapped).
-	CrossDelivered []campaign.CrossDelivery `json:"delivered_by_several_state_files,omitempty"`
+	CrossDelivered []statefile.CrossDelivery `json:"delivered_by_several_state_files,omitempty"`
 }
 
 // runStatus is the Action of status.
@@ -176,7 +178,7 @@ func scanData(c *cli.Context, rep *statusReport, out string) (err error) {
 
 // settled reports whether data row num needs nothing more: it was
 // delivered, failed permanently, or was a duplicate or skipped.
-func settled(st *campaign.State, num int) bool {
+func settled(st *statefile.State, num int) bool {
 	s, ok := st.RowStatus(num)
 	return ok && s != campaign.StatusSending && s != campaign.StatusDeferred
 }
@@ -191,14 +193,14 @@ type failedWriter struct {
 	columns []string
 	extra   [3]int // indexes of the status, code and error columns in a record
 	record  []string
-	byRow   map[int]campaign.Failure
+	byRow   map[int]statefile.Failure
 	n       int
 }
 
 // newFailedWriter creates out (mode 0600) and writes its header: columns,
 // then status, code and error unless columns already has them.
-func newFailedWriter(out string, columns []string, failures []campaign.Failure) (*failedWriter, error) {
-	fw := &failedWriter{path: out, columns: columns, byRow: make(map[int]campaign.Failure, len(failures))}
+func newFailedWriter(out string, columns []string, failures []statefile.Failure) (*failedWriter, error) {
+	fw := &failedWriter{path: out, columns: columns, byRow: make(map[int]statefile.Failure, len(failures))}
 	for _, f := range failures {
 		fw.byRow[f.Row] = f
 	}
@@ -268,7 +270,7 @@ func (fw *failedWriter) close(failed bool) error {
 // failureText is the reason of a failure in one line: the enhanced code,
 // the server's text and the refused recipient, control characters (which
 // a hostile server could use to drive a terminal) replaced by spaces.
-func failureText(f campaign.Failure) string {
+func failureText(f statefile.Failure) string {
 	s := printable(f.Text)
 	if f.Enhanced != "" && !strings.HasPrefix(s, f.Enhanced) {
 		s = f.Enhanced + " " + s
@@ -313,7 +315,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"skipped", c.Skipped}, {"suppressed", c.Suppressed}} {
+		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}

@@ -6,16 +6,16 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 // readStates reads the state files at paths: one is read as it is; several
 // (the shards of one list) are merged into one State, and the keys that
 // more than one of them records as delivered are returned too.
-func readStates(paths []string) (*campaign.State, []campaign.CrossDelivery, error) {
-	var states []*campaign.State
+func readStates(paths []string) (*statefile.State, []statefile.CrossDelivery, error) {
+	var states []*statefile.State
 	for _, p := range paths {
-		st, err := campaign.ReadState(p)
+		st, err := statefile.Read(p)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -24,11 +24,11 @@ func readStates(paths []string) (*campaign.State, []campaign.CrossDelivery, erro
 	if len(states) == 1 {
 		return states[0], nil, nil
 	}
-	cross, err := campaign.DeliveredInSeveral(paths...)
+	cross, err := statefile.DeliveredInSeveral(paths...)
 	if err != nil {
 		return nil, nil, err
 	}
-	return campaign.MergeStates(states...), cross, nil
+	return statefile.Merge(states...), cross, nil
 }
 
 // printRelays writes the per-relay breakdown, and the recipients that

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 )
 
@@ -32,7 +35,7 @@ func statusFixture(t *testing.T) (dir, data, state string) {
 		t.Fatal(err)
 	}
 	state = data + ".state"
-	j, err := campaign.OpenJournal(state, campaign.JournalHeader{TemplateHash: "abc123", DataFile: "list.csv"})
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "abc123", DataFile: "list.csv"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,16 +86,16 @@ func TestStatusJSON(t *testing.T) {
 	r := mailrun(t, "", "status", "--state", state, "--data", data, "--json")
 	wantCode(t, r, 0)
 	var got struct {
-		CampaignID string          `json:"campaign_id"`
-		Counts     campaign.Counts `json:"counts"`
-		Failures   []campaign.Failure
+		CampaignID string           `json:"campaign_id"`
+		Counts     statefile.Counts `json:"counts"`
+		Failures   []statefile.Failure
 		Pending    int `json:"pending"`
 		DataRows   int `json:"data_rows"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
 	}
-	want := campaign.Counts{Recipients: 5, Delivered: 1, Failed: 2, Deferred: 1, Unknown: 1}
+	want := statefile.Counts{Recipients: 5, Delivered: 1, Failed: 2, Deferred: 1, Unknown: 1}
 	if got.Counts != want || got.Pending != 3 || got.DataRows != 6 || len(got.Failures) != 3 || got.CampaignID == "" {
 		t.Errorf("JSON = %+v", got)
 	}
@@ -148,7 +151,7 @@ func TestStatusFailedCSV(t *testing.T) {
 // readData reads a data file as mailrun does.
 func readData(t *testing.T, path string) ([]string, []map[string]string) {
 	t.Helper()
-	src, err := campaign.OpenSource(path, campaign.SourceOptions{})
+	src, err := source.Open(path, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +193,7 @@ func TestStatusErrors(t *testing.T) {
 
 func TestStatusWhileLocked(t *testing.T) {
 	_, _, state := statusFixture(t)
-	j, err := campaign.OpenJournal(state, campaign.JournalHeader{TemplateHash: "abc123"})
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "abc123"})
 	if err != nil {
 		t.Fatal(err)
 	}

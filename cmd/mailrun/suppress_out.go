@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mailrun/mailrun/campaign/statefile"
+
 	"github.com/mailrun/mailrun/campaign"
 )
 
@@ -19,7 +21,7 @@ import (
 // duplicates. It returns how many addresses it wrote and how many 5xx
 // failures it left out because neither names an address (a --key column
 // that is not an address).
-func writeSuppressOut(path string, st *campaign.State) (written, unnamed int, err error) {
+func writeSuppressOut(path string, st *statefile.State) (written, unnamed int, err error) {
 	seen := map[string]bool{}
 	var addrs []string
 	for _, f := range st.Failures {

@@ -1,0 +1,205 @@
+package source
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mailrun/mailrun/campaign"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// xlsxOptions opens workbooks for streaming. A worksheet or shared-strings
+// part larger than UnzipXMLSizeLimit is unzipped to a temporary file instead
+// of memory (DESIGN §7: 57 MB peak for 200k rows instead of 222 MB). Dates
+// whose format follows the system's short date (Excel's built-in format 14,
+// shown as "m/d/yyyy" or "yyyy-mm-dd" depending on the locale) are shown as
+// ISO dates.
+var xlsxOptions = excelize.Options{
+	UnzipXMLSizeLimit: 4 << 20,
+	ShortDatePattern:  "yyyy-mm-dd",
+}
+
+// xlsxSource streams one sheet of a workbook with excelize's row iterator.
+// It is not safe for concurrent use.
+type xlsxSource struct {
+	name   string
+	f      *excelize.File
+	rows   *excelize.Rows
+	hdr    *header
+	hdrRow int // the sheet row number of the header
+	row    int // the sheet row number of the last row read
+	sawRow bool
+	err    error // sticky: returned by every later Next
+	closed bool
+}
+
+// openXLSXSource opens the workbook at path, selects the sheet opts.Sheet
+// (default the first) and reads its header.
+//
+// A workbook with a large shared-strings table is read from a copy with
+// inline strings (see inlineWorkbook), removed once excelize has read it;
+// if the copy cannot be made, the original is read.
+func openXLSXSource(path string, opts Options) (*xlsxSource, error) {
+	name := path
+	if inlined, err := inlineWorkbook(path); err == nil && inlined != "" {
+		name = inlined
+	}
+	f, err := excelize.OpenFile(name, xlsxOptions)
+	if name != path {
+		os.Remove(name) // excelize has unzipped what it needs
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return nil, workbookError(path, err)
+	}
+	s := &xlsxSource{name: path, f: f}
+	if err := s.open(opts.Sheet); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// workbookError explains why excelize could not open path.
+func workbookError(path string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return openError(path, err)
+	case errors.Is(err, zip.ErrFormat):
+		err = errors.New("not an .xlsx workbook (it is not a zip archive); if it is CSV text, give it the .csv extension")
+	case errors.Is(err, excelize.ErrWorkbookFileFormat):
+		err = errors.New("not an .xlsx workbook: an old .xls workbook or an encrypted one; save it as .xlsx without a password, or as .csv")
+	default:
+		err = fmt.Errorf("not a readable .xlsx workbook: %w", err)
+	}
+	return &campaign.InputError{File: path, Err: err}
+}
+
+// open selects the sheet and reads the header row: the first non-blank
+// row.
+func (s *xlsxSource) open(sheet string) error {
+	sheets := s.f.GetSheetList()
+	if len(sheets) == 0 {
+		return &campaign.InputError{File: s.name, Err: errors.New("the workbook has no sheets")}
+	}
+	name := sheets[0]
+	if sheet != "" {
+		name = ""
+		for _, n := range sheets {
+			if strings.EqualFold(n, sheet) {
+				name = n
+				break
+			}
+		}
+		if name == "" {
+			quoted := make([]string, len(sheets))
+			for i, n := range sheets {
+				quoted[i] = strconv.Quote(n)
+			}
+			return &campaign.InputError{File: s.name, Err: fmt.Errorf("no sheet named %q; the workbook has %s", sheet, strings.Join(quoted, ", "))}
+		}
+	}
+	rows, err := s.f.Rows(name)
+	if err != nil {
+		return &campaign.InputError{File: s.name, Err: fmt.Errorf("sheet %q: %w", name, err)}
+	}
+	s.rows = rows
+	for {
+		cells, err := s.next()
+		if err != nil {
+			return err
+		}
+		if cells == nil {
+			return &campaign.InputError{File: s.name, Err: fmt.Errorf("sheet %q is empty: no header row", name)}
+		}
+		if lastNonBlank(cells) < 0 {
+			continue
+		}
+		if s.hdr, err = newHeader(cells); err != nil {
+			return &campaign.InputError{File: s.name, Line: s.row, Err: err}
+		}
+		s.hdrRow = s.row
+		return nil
+	}
+}
+
+// next advances to the next sheet row and returns its cells, nil at the end
+// of the sheet. A row without cells is returned as an empty, non-nil slice.
+func (s *xlsxSource) next() ([]string, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, &campaign.InputError{File: s.name, Line: s.row + 1, Err: fmt.Errorf("cannot read: %w", err)}
+		}
+		return nil, nil
+	}
+	s.row++
+	cells, err := s.rows.Columns()
+	if err != nil {
+		return nil, &campaign.InputError{File: s.name, Line: s.row, Err: fmt.Errorf("cannot read: %w", err)}
+	}
+	if cells == nil {
+		cells = []string{}
+	}
+	return cells, nil
+}
+
+// Columns returns a copy of the header's column names, in sheet order.
+func (s *xlsxSource) Columns() []string { return slices.Clone(s.hdr.columns) }
+
+// Next returns the next non-blank row (see Open for the errors).
+func (s *xlsxSource) Next() (campaign.Row, error) {
+	if s.closed {
+		return campaign.Row{}, errClosed
+	}
+	if s.err != nil {
+		return campaign.Row{}, s.err
+	}
+	for {
+		cells, err := s.next()
+		if err != nil {
+			s.err = err
+			return campaign.Row{}, err
+		}
+		if cells == nil {
+			if !s.sawRow {
+				s.err = &campaign.InputError{File: s.name, Line: s.hdrRow, Err: errNoData}
+			} else {
+				s.err = io.EOF
+			}
+			return campaign.Row{}, s.err
+		}
+		if lastNonBlank(cells) < 0 {
+			continue
+		}
+		s.sawRow = true
+		return s.hdr.row(s.row-s.hdrRow, cells)
+	}
+}
+
+// Close releases the sheet iterator and the workbook's temporary files; it
+// is safe to call more than once.
+func (s *xlsxSource) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var err error
+	if s.rows != nil {
+		err = s.rows.Close()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

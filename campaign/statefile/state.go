@@ -1,0 +1,223 @@
+package statefile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+// State summarises a state file, for `mailrun status`.
+type State struct {
+	Path         string    `json:"path"`
+	CampaignID   string    `json:"campaign_id"`
+	TemplateHash string    `json:"template_hash"`
+	DataFile     string    `json:"data_file,omitempty"`
+	Created      time.Time `json:"created"`
+	// TemplateChanges counts resumes with --allow-template-change.
+	TemplateChanges int `json:"template_changes,omitempty"`
+	// Counts counts recipients (keys) by their last status.
+	Counts Counts `json:"counts"`
+	// Failures lists the recipients whose last status is failed or
+	// deferred, by row number.
+	Failures []Failure `json:"failures"`
+	// Unknowns lists the recipients whose last attempt has no outcome, by
+	// row number.
+	Unknowns []Attempt `json:"unknowns"`
+	// Resent counts recipients with more than one sending record: each of
+	// them may have received the message more than once.
+	Resent int `json:"resent"`
+	// LastActivity is the time of the last record.
+	LastActivity time.Time `json:"last_activity"`
+	// Recovered describes an unusable last line that was ignored, "" if
+	// none (a run may have been writing it).
+	Recovered string `json:"recovered,omitempty"`
+	// Relays breaks the counts down by the relay named in the records
+	// (see RelayCounts); empty when no record names a relay.
+	Relays []RelayCounts `json:"relays,omitempty"`
+
+	rows    []uint8       // status by row number, for small row numbers
+	bigRows map[int]uint8 // the others
+}
+
+// Counts counts recipients by status.
+type Counts struct {
+	Recipients int `json:"recipients"`
+	Delivered  int `json:"delivered"`
+	Failed     int `json:"failed"`
+	Deferred   int `json:"deferred"`
+	Unknown    int `json:"unknown"`
+	Duplicate  int `json:"duplicate"`
+	// Suppressed counts recipients left out because of a suppression list.
+	Suppressed int `json:"suppressed"`
+}
+
+// Failure is a recipient whose last status is failed or deferred.
+type Failure struct {
+	Row       int             `json:"row"`
+	Key       string          `json:"key"`
+	Status    campaign.Status `json:"status"`
+	Code      int             `json:"code,omitempty"`
+	Enhanced  string          `json:"enhanced,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Recipient string          `json:"recipient,omitempty"`
+	Relay     string          `json:"relay,omitempty"`
+	Time      time.Time       `json:"time"`
+}
+
+// Attempt is a recipient and the data row of its last record.
+type Attempt struct {
+	Row int    `json:"row"`
+	Key string `json:"key"`
+}
+
+// maxDenseRow bounds the row numbers kept in State's slice.
+const maxDenseRow = 1 << 24
+
+// RowStatus returns the last status recorded for data row row, and false if
+// no record names the row. As for keys, a duplicate or skipped record does
+// not hide an earlier delivery status.
+func (s *State) RowStatus(row int) (campaign.Status, bool) {
+	var st uint8
+	if row >= 0 && row < len(s.rows) {
+		st = s.rows[row]
+	} else {
+		st = s.bigRows[row]
+	}
+	if st == stNone {
+		return "", false
+	}
+	return statusNames[st], true
+}
+
+func (s *State) setRow(row int, st uint8) {
+	if row < maxDenseRow {
+		if row >= len(s.rows) {
+			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
+		}
+		s.rows[row] = mergeStatus(s.rows[row], st)
+		return
+	}
+	if s.bigRows == nil {
+		s.bigRows = make(map[int]uint8)
+	}
+	s.bigRows[row] = mergeStatus(s.bigRows[row], st)
+}
+
+// Read reads the state file at path without locking it: a run may be
+// appending to it, so an incomplete or unusable last line is ignored and
+// described in Recovered. A record without a key (a row that failed before
+// its key was known) counts as a recipient of its own. Errors: *campaign.InputError
+// when the file is missing or is not a usable state file (naming the line).
+func Read(path string) (*State, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &campaign.InputError{File: path, Err: errors.New("campaign: no such state file")}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("campaign: %w", err)
+	}
+	defer f.Close()
+
+	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}}
+	var (
+		hdr   stateHeader
+		idx   = new(index)
+		fails = make(map[string]Failure)
+		byRel = make(map[string]int) // delivered records by relay
+		last  []byte                 // time of the last record
+		key   []byte
+	)
+	res, err := scanLines(f, path, true, func(n int, r *lineRecord) error {
+		if err := hdr.add(n, r); err != nil {
+			return &campaign.InputError{File: path, Line: n, Err: err}
+		}
+		if len(r.tm) > 0 {
+			last = append(last[:0], r.tm...)
+		} else if len(r.created) > 0 {
+			last = append(last[:0], r.created...)
+		}
+		st := statusCode(r.typ)
+		if st == stNone {
+			return nil
+		}
+		key = append(key[:0], r.key...)
+		if len(key) == 0 {
+			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
+		}
+		idx.add(key, st, r.row)
+		s.setRow(int(r.row), st)
+		if st == stDelivered && len(r.relay) > 0 {
+			byRel[string(r.relay)]++
+		}
+		if st == stFailed || st == stDeferred {
+			fails[string(key)] = Failure{
+				Row: int(r.row), Key: string(r.key), Status: statusNames[st], Code: int(r.code),
+				Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
+				Relay: string(r.relay), Time: parseTime(r.tm),
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Lines == 0 {
+		return nil, &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+	}
+	s.CampaignID, s.TemplateHash, s.DataFile = hdr.id, hdr.templateHash, hdr.data
+	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
+	s.LastActivity = parseTime(last)
+	s.collect(idx, fails)
+	s.Relays = relayCounts(byRel, s.Failures)
+	return s, nil
+}
+
+// collect fills the counts and lists from the index.
+func (s *State) collect(idx *index, fails map[string]Failure) {
+	c := &s.Counts
+	idx.each(func(key []byte, sl slot) {
+		c.Recipients++
+		if sl.sends > 1 {
+			s.Resent++
+		}
+		switch sl.st {
+		case stDelivered:
+			c.Delivered++
+		case stFailed, stDeferred:
+			if sl.st == stFailed {
+				c.Failed++
+			} else {
+				c.Deferred++
+			}
+			s.Failures = append(s.Failures, fails[string(key)])
+		case stSending:
+			c.Unknown++
+			k := string(key)
+			if len(k) > 0 && k[0] == 0 {
+				k = "" // a keyless record's stand-in key
+			}
+			s.Unknowns = append(s.Unknowns, Attempt{Row: int(sl.row), Key: k})
+		case stDuplicate:
+			c.Duplicate++
+		case stSuppressed:
+			c.Suppressed++
+		}
+	})
+	sort.Slice(s.Failures, func(a, b int) bool { return s.Failures[a].Row < s.Failures[b].Row })
+	sort.Slice(s.Unknowns, func(a, b int) bool { return s.Unknowns[a].Row < s.Unknowns[b].Row })
+}
+
+// parseTime parses a record time, returning the zero time if it is not one.
+func parseTime(b []byte) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

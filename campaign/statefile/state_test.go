@@ -1,0 +1,110 @@
+package statefile_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailrun/mailrun/campaign/statefile"
+
+	"github.com/mailrun/mailrun/campaign"
+)
+
+func TestReadState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.state")
+	j := openJournal(t, path, header("h"))
+	send(t, j, 1, "ann@example.com", campaign.StatusDelivered)
+	send(t, j, 2, "bob@example.com", campaign.StatusFailed)
+	send(t, j, 3, "cy@example.com", campaign.StatusDeferred)
+	send(t, j, 4, "di@example.com", "")                        // unknown
+	send(t, j, 5, "eve@example.com", campaign.StatusDeferred)  // deferred, then
+	send(t, j, 5, "eve@example.com", campaign.StatusDelivered) // delivered on resume
+	send(t, j, 6, "fay@example.com", campaign.StatusFailed)    // failed, then
+	send(t, j, 6, "fay@example.com", "")                       // unknown on retry
+	record(t, j, campaign.Outcome{Row: 7, Key: "ann@example.com", Status: campaign.StatusDuplicate})
+	record(t, j, campaign.Outcome{Row: 8, Key: "gus@example.com", Status: campaign.StatusDuplicate})
+	record(t, j, campaign.Outcome{Row: 9, Status: campaign.StatusFailed, Reply: "template: no such column"})
+	last := testNow.Add(time.Minute)
+	record(t, j, campaign.Outcome{Row: 10, Key: "ann@example.com", Status: campaign.StatusDuplicate, Time: last})
+	closeJournal(t, j)
+
+	s, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := statefile.Counts{Recipients: 8, Delivered: 2, Failed: 2, Deferred: 1, Unknown: 2, Duplicate: 1}
+	if s.Counts != want {
+		t.Errorf("Counts = %+v, want %+v", s.Counts, want)
+	}
+	if s.CampaignID != j.CampaignID() || s.TemplateHash != "h" || s.DataFile != "list.csv" || !s.Created.Equal(testNow) {
+		t.Errorf("header: %q %q %q %v", s.CampaignID, s.TemplateHash, s.DataFile, s.Created)
+	}
+	if s.Resent != 2 {
+		t.Errorf("Resent = %d, want 2 (eve, fay)", s.Resent)
+	}
+	if !s.LastActivity.Equal(last) {
+		t.Errorf("LastActivity = %v, want %v", s.LastActivity, last)
+	}
+	wantFail := []statefile.Failure{
+		{Row: 2, Key: "bob@example.com", Status: campaign.StatusFailed, Code: 550, Enhanced: "5.1.1", Text: "no such user", Recipient: "bob@example.com", Time: testNow},
+		{Row: 3, Key: "cy@example.com", Status: campaign.StatusDeferred, Code: 451, Enhanced: "4.3.0", Text: "try later", Time: testNow},
+		{Row: 9, Status: campaign.StatusFailed, Text: "template: no such column", Time: testNow},
+	}
+	if len(s.Failures) != len(wantFail) {
+		t.Fatalf("Failures = %+v, want %+v", s.Failures, wantFail)
+	}
+	for i := range wantFail {
+		if s.Failures[i] != wantFail[i] {
+			t.Errorf("Failures[%d] = %+v, want %+v", i, s.Failures[i], wantFail[i])
+		}
+	}
+	if len(s.Unknowns) != 2 || s.Unknowns[0] != (statefile.Attempt{Row: 4, Key: "di@example.com"}) || s.Unknowns[1].Row != 6 {
+		t.Errorf("Unknowns = %+v", s.Unknowns)
+	}
+	rows := map[int]campaign.Status{1: campaign.StatusDelivered, 2: campaign.StatusFailed, 4: campaign.StatusSending,
+		7: campaign.StatusDuplicate, 9: campaign.StatusFailed, 11: ""}
+	for row, want := range rows {
+		if got, ok := s.RowStatus(row); got != want || ok != (want != "") {
+			t.Errorf("RowStatus(%d) = %q, %v; want %q", row, got, ok, want)
+		}
+	}
+}
+
+func record(t *testing.T, j *statefile.Journal, o campaign.Outcome) {
+	t.Helper()
+	if err := j.Record(o); err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+}
+
+func TestReadStateWhileWriting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.state")
+	j := openJournal(t, path, header("h"))
+	send(t, j, 1, "ann@example.com", "")
+	// ReadState does not need the lock, and ignores a line being written.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"type":"delivered","key":"ann@exa`); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	s, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Counts.Unknown != 1 || s.Recovered == "" {
+		t.Errorf("Counts %+v, Recovered %q; want 1 unknown and the partial line reported", s.Counts, s.Recovered)
+	}
+}
+
+func TestReadStateMissing(t *testing.T) {
+	_, err := statefile.Read(filepath.Join(t.TempDir(), "nope.state"))
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("ReadState of a missing file: %v, want *campaign.InputError", err)
+	}
+}
