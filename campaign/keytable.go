@@ -15,11 +15,11 @@ import "encoding/binary"
 // The zero KeyTable is empty and ready to use. A KeyTable is not safe for
 // concurrent use; Get and GetBytes may run concurrently with each other.
 type KeyTable struct {
-	collide  bool     // tests set it to give every key the same hash
-	table    []uint64 // 0: empty; else off+1 | tag<<32
-	n        int      // entries in table
-	chunks   [][]byte
-	long     map[string]uint64
+	collide bool     // tests set it to give every key the same hash
+	table   []uint64 // 0: empty; else off+1 | tag<<32
+	n       int      // entries in table
+	chunks  [][]byte
+	long    map[string]uint64
 }
 
 const (
