@@ -132,6 +132,18 @@ func (c *DayCap) Full() bool {
 	return c.used-c.inFlight >= c.max
 }
 
+// Left returns how many slots of the current day are neither kept nor
+// taken; a nil DayCap has no cap and returns a large number.
+func (c *DayCap) Left() int {
+	if c == nil {
+		return 1 << 30
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roll()
+	return c.max - c.used
+}
+
 // Used returns the slots of the current day kept or taken.
 func (c *DayCap) Used() int {
 	if c == nil {

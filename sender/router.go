@@ -118,9 +118,8 @@ type relay struct {
 	outUntil  time.Time // out of rotation until then
 	outs      int       // times out since its last delivery
 	lastErr   error     // the failure that took it out
-	day       time.Time // start of the day of used
-	used      int       // messages kept or reserved today, for MaxPerDay
-	capLogged bool
+	cap       *campaign.DayCap // nil without MaxPerDay
+	capLogged bool             // the cap's being reached was logged
 	delivered int64
 	failed    int64
 }
@@ -177,8 +176,10 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 			domains[i] = strings.ToLower(strings.TrimSpace(d))
 		}
 		rc.Domains = domains
-		rl := &relay{Relay: rc, pool: p, workers: p.cfg.Workers, weight: rc.Weight, used: rc.DeliveredToday}
-		rl.day = campaign.StartOfDay(r.now(), r.loc)
+		rl := &relay{Relay: rc, pool: p, workers: p.cfg.Workers, weight: rc.Weight}
+		if rc.MaxPerDay > 0 {
+			rl.cap = campaign.NewDayCap(rc.MaxPerDay, rc.DeliveredToday, r.loc, r.now)
+		}
 		if rl.weight == 0 && p.cfg.Rate != rate.Inf {
 			rl.weight = float64(p.cfg.Rate)
 		}
@@ -221,7 +222,7 @@ func (r *Router) changed(now time.Time) {
 	}
 	var out []string
 	for _, rl := range r.relays {
-		if now.Before(rl.outUntil) || (rl.MaxPerDay > 0 && rl.used >= rl.MaxPerDay) {
+		if now.Before(rl.outUntil) || rl.cap.Left() <= 0 {
 			out = append(out, rl.Name)
 		}
 	}
@@ -250,7 +251,7 @@ func (r *Router) Stats() []RelayStats {
 	defer r.mu.Unlock()
 	out := make([]RelayStats, len(r.relays))
 	for i, rl := range r.relays {
-		out[i] = RelayStats{Name: rl.Name, Delivered: rl.delivered, Failed: rl.failed, InFlight: rl.inFlight, UsedToday: rl.used}
+		out[i] = RelayStats{Name: rl.Name, Delivered: rl.delivered, Failed: rl.failed, InFlight: rl.inFlight, UsedToday: rl.cap.Used()}
 		if now.Before(rl.outUntil) {
 			out[i].OutUntil = rl.outUntil
 		}

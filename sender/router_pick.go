@@ -58,12 +58,10 @@ func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, 
 	case !routable:
 		return nil, time.Time{}, r.noRelay(campaign.Temporary, now)
 	}
+	day, _ := best.cap.TryTake() // best is under its cap and r.mu is held
 	best.assigned += 1 / best.weight
 	best.inFlight++
-	if best.MaxPerDay > 0 {
-		best.used++
-	}
-	return best, best.day, nil
+	return best, day, nil
 }
 
 // readmit puts back in rotation the relays whose time out is over, level
@@ -119,28 +117,21 @@ func (r *Router) routes(rl *relay, domain string) bool {
 	return true
 }
 
-// underCap reports whether rl may take one more message today, starting a
-// new day's count when the day changed. r.mu is held.
+// underCap reports whether rl may take one more message today, logging
+// and notifying when it reaches its cap or a new day lifts it. r.mu is
+// held.
 func (r *Router) underCap(rl *relay, now time.Time) bool {
-	if rl.MaxPerDay <= 0 {
-		return true
-	}
-	if d := campaign.StartOfDay(now, r.loc); !d.Equal(rl.day) {
-		capped := rl.capLogged
-		rl.day, rl.used, rl.capLogged = d, 0, false
-		if capped {
-			r.changed(now)
-		}
-	}
-	if rl.used < rl.MaxPerDay {
-		return true
-	}
-	if !rl.capLogged {
+	under := rl.cap.Left() > 0
+	switch {
+	case !under && !rl.capLogged:
 		rl.capLogged = true
 		r.log.Warn("relay reached its daily cap; out of rotation until tomorrow", "relay", rl.Name, "max_per_day", rl.MaxPerDay)
 		r.changed(now)
+	case under && rl.capLogged:
+		rl.capLogged = false
+		r.changed(now)
 	}
-	return false
+	return under
 }
 
 // settle ends an attempt through rl that took a cap slot on day and ended
@@ -155,9 +146,7 @@ func (r *Router) settle(rl *relay, day time.Time, err error) bool {
 	rl.inFlight--
 	var de *campaign.DeliveryError
 	isDE := errors.As(err, &de)
-	if rl.MaxPerDay > 0 && day.Equal(rl.day) && !campaign.MayHaveDelivered(err) {
-		rl.used-- // not delivered: give the slot back
-	}
+	rl.cap.Settle(day, campaign.MayHaveDelivered(err))
 	switch {
 	case err == nil:
 		rl.delivered++
@@ -200,15 +189,21 @@ func (r *Router) takeOut(rl *relay, err error, now time.Time) {
 	r.changed(now)
 }
 
-// noRelay returns the error of a Send that no relay may take. r.mu is
-// held.
+// noRelay returns the error of a Send that no relay may take. When every
+// relay is out of rotation because of a fatal failure (authentication,
+// TLS), nothing will change until the configuration does: that failure is
+// returned, Fatal, as it is for a single relay. Otherwise the error wraps
+// campaign.ErrNoRelay: waiting helps. r.mu is held.
 func (r *Router) noRelay(class campaign.Class, now time.Time) error {
+	if err := r.allFatal(now); class == campaign.Fatal && err != nil {
+		return err
+	}
 	var why []string
 	for _, rl := range r.relays {
 		switch {
 		case now.Before(rl.outUntil):
 			why = append(why, rl.Name+": out of rotation until "+rl.outUntil.Format("15:04:05")+" after: "+errorText(rl.lastErr))
-		case rl.MaxPerDay > 0 && rl.used >= rl.MaxPerDay:
+		case rl.cap.Left() <= 0:
 			why = append(why, rl.Name+": daily cap reached")
 		}
 	}
@@ -220,6 +215,27 @@ func (r *Router) noRelay(class campaign.Class, now time.Time) error {
 		text += " (" + strings.Join(why, "; ") + ")"
 	}
 	return &campaign.DeliveryError{Class: class, Text: text, Err: campaign.ErrNoRelay}
+}
+
+// allFatal returns the failure of the relays when every one of them is out
+// of rotation after a fatal failure, else nil: the relay's own error when
+// there is one relay, else a Fatal error naming each. r.mu is held.
+func (r *Router) allFatal(now time.Time) error {
+	var why []string
+	for _, rl := range r.relays {
+		if !now.Before(rl.outUntil) || campaign.ClassOf(rl.lastErr) != campaign.Fatal {
+			return nil
+		}
+		why = append(why, rl.Name+": "+errorText(rl.lastErr))
+	}
+	if len(r.relays) == 1 {
+		return r.relays[0].lastErr
+	}
+	var first *campaign.DeliveryError
+	errors.As(r.relays[0].lastErr, &first)
+	c := *first
+	c.Text, c.Err = "every relay failed: "+strings.Join(why, "; "), first
+	return &c
 }
 
 // asTemporary returns err, a failure of relay name, with a Fatal class

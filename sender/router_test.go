@@ -312,32 +312,55 @@ func messageID(data []byte) string {
 	return ""
 }
 
-func TestRouterEveryRelayOut(t *testing.T) {
+// TestRouterEveryRelayFailsFatally: when every relay refuses the
+// credentials, waiting cannot help: Send returns a Fatal error, not
+// campaign.ErrNoRelay, and never the password.
+func TestRouterEveryRelayFailsFatally(t *testing.T) {
 	const secret = "s3cret-password"
+	for _, names := range [][]string{{"x"}, {"x", "y"}} {
+		var relays []sender.Relay
+		for _, name := range names {
+			srv := smtptest.Start(t, smtptest.Auth("user", "right"))
+			relays = append(relays, sender.Relay{Name: name, Config: sender.Config{URL: "smtp://user@" + srv.Addr(),
+				Password: secret, Auth: "plain", Workers: 1, Timeout: 5 * time.Second}})
+		}
+		rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close()
+		_, err = rt.Send(context.Background(), message(1))
+		if de := deliveryError(t, err); de.Class != campaign.Fatal || de.Code != 535 || errors.Is(err, campaign.ErrNoRelay) {
+			t.Fatalf("%d relays refusing AUTH: %v, want a Fatal 535 that does not wrap ErrNoRelay", len(names), err)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error %q contains the password", err)
+		}
+		for _, s := range rt.Stats() {
+			if s.OutUntil.IsZero() {
+				t.Errorf("relay %s still in rotation after a refused AUTH", s.Name)
+			}
+		}
+	}
+}
+
+// TestRouterEveryRelayOut: when every relay is at its daily cap, Send
+// returns a Fatal error wrapping campaign.ErrNoRelay (stop, resume later).
+func TestRouterEveryRelayOut(t *testing.T) {
 	var relays []sender.Relay
 	for _, name := range []string{"x", "y"} {
-		srv := smtptest.Start(t, smtptest.Auth("user", "right"))
-		relays = append(relays, sender.Relay{Name: name, Config: sender.Config{URL: "smtp://user@" + srv.Addr(),
-			Password: secret, Auth: "plain", Workers: 1, Timeout: 5 * time.Second}})
+		srv := smtptest.Start(t)
+		relays = append(relays, sender.Relay{Name: name, MaxPerDay: 1, DeliveredToday: 1,
+			Config: sender.Config{URL: srv.URL(), Workers: 1, Timeout: 5 * time.Second}})
 	}
 	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	msg := &campaign.Message{Key: "a@example.com", Envelope: campaign.Envelope{From: "n@example.com", To: []string{"a@example.com"}},
-		Data: []byte(testData)}
-	_, err = rt.Send(context.Background(), msg)
-	if !errors.Is(err, campaign.ErrNoRelay) || campaign.ClassOf(err) != campaign.Fatal {
-		t.Fatalf("Send with every relay refusing AUTH: %v, want a Fatal error wrapping campaign.ErrNoRelay", err)
-	}
-	if strings.Contains(err.Error(), secret) {
-		t.Errorf("error %q contains the password", err)
-	}
-	for _, s := range rt.Stats() {
-		if s.OutUntil.IsZero() {
-			t.Errorf("relay %s still in rotation after a refused AUTH", s.Name)
-		}
+	_, err = rt.Send(context.Background(), message(1))
+	if !errors.Is(err, campaign.ErrNoRelay) || campaign.ClassOf(err) != campaign.Fatal || !strings.Contains(err.Error(), "daily cap") {
+		t.Fatalf("Send with every relay at its cap: %v, want a Fatal error wrapping campaign.ErrNoRelay", err)
 	}
 }
 

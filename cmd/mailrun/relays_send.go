@@ -71,15 +71,8 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 	return specs, nil
 }
 
-// needsRouter reports whether specs need a sender.Router: several relays,
-// or one with settings only a Router has.
-func needsRouter(specs []relaySpec, c *cli.Context) bool {
-	return len(specs) > 1 || specs[0].maxPerDay > 0 || c.String("route-by") != ""
-}
-
-// newSMTPSender returns a sender.Pool for a single plain relay, else a
-// sender.Router over every relay, and the number of runner workers that
-// keeps it busy. deliveredToday counts today's deliveries by relay (for
+// newSMTPSender returns a sender.Router over every relay (a single relay is
+// a Router of one), and the number of runner workers that keeps it busy. deliveredToday counts today's deliveries by relay (for
 // their max-per-day); loc gives the days.
 func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
 	global := func() (string, error) { return smtpPassword(c) }
@@ -102,20 +95,13 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 		relays = append(relays, sender.Relay{Name: s.name, Config: cfg, Weight: s.weight, Domains: s.domains,
 			MaxPerDay: s.maxPerDay, DeliveredToday: deliveredToday[s.name]})
 	}
-	if !needsRouter(specs, c) {
-		p, err := sender.NewPool(relays[0].Config)
-		if err != nil {
-			return nil, 0, asUsageError(err)
-		}
-		return p, relays[0].Config.Workers, nil
-	}
 	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays, RouteByFromDomain: c.String("route-by") == "from-domain",
 		Location: loc, Logger: log})
 	if err != nil {
 		return nil, 0, asUsageError(err)
 	}
 	for _, s := range specs {
-		log.Info("relay", "name", s.name, "server", s.url, "workers", s.workers, "rate", rateText(s), "max_per_day", s.maxPerDay)
+		log.Debug("relay", "name", s.name, "server", s.url, "workers", s.workers, "rate", rateText(s), "max_per_day", s.maxPerDay)
 	}
 	return rt, rt.Workers(), nil
 }

@@ -51,24 +51,55 @@ func TestSendSeveralRelaysWithQuerySettingsAndPasswords(t *testing.T) {
 	}
 }
 
-func TestSendEveryRelayOutExits5(t *testing.T) {
+// TestSendWrongPasswordExits6 sends with a password every relay refuses:
+// one relay with or without settings after ?, or two. Each run stops at
+// once with exit 6 and never shows the password.
+func TestSendWrongPasswordExits6(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		queries []string
+	}{
+		{"one relay", []string{""}},
+		{"one relay with max-per-day", []string{"?max-per-day=1000"}},
+		{"two relays", []string{"?name=a", "?name=b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var args []string
+			for _, q := range tc.queries {
+				srv := smtptest.Start(t, smtptest.Auth("joe", "right"))
+				args = append(args, "--smtp", "smtp://joe@"+srv.Addr()+q)
+			}
+			data, tmpl := sendCampaign(t, 4)
+			t.Setenv("MAILRUN_SMTP_PASSWORD", "s3cret-wrong")
+			r := mailrun(t, "", append([]string{"send", "--data", data, "--template", tmpl, "--auth", "plain", "-q"}, args...)...)
+			wantCode(t, r, 6)
+			for _, want := range []string{"mailrun: stopped:", "535", "fix it and run the same command again"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if strings.Contains(r.stdout+r.stderr, "s3cret") {
+				t.Errorf("the password shows in the output:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// TestSendEveryRelayAtItsCapExits5: relays whose daily caps are reached
+// stop the run with exit 5 and say to run again later.
+func TestSendEveryRelayAtItsCapExits5(t *testing.T) {
 	var args []string
 	for _, name := range []string{"a", "b"} {
-		srv := smtptest.Start(t, smtptest.Auth("joe", "right"))
-		args = append(args, "--smtp", "smtp://joe@"+srv.Addr()+"?name="+name)
+		srv := smtptest.Start(t)
+		args = append(args, "--smtp", "smtp://"+srv.Addr()+"?max-per-day=1&name="+name)
 	}
 	data, tmpl := sendCampaign(t, 4)
-	t.Setenv("MAILRUN_SMTP_PASSWORD", "s3cret-wrong")
-	r := mailrun(t, "", append([]string{"send", "--data", data, "--template", tmpl, "--auth", "plain", "-q"}, args...)...)
+	r := mailrun(t, "", append([]string{"send", "--data", data, "--template", tmpl, "-q"}, args...)...)
 	wantCode(t, r, 5)
-	for _, want := range []string{"mailrun: stopped:", "every relay is out of rotation", "535", "run the same command again later",
-		`msg="relay out of rotation" relay=a`} {
+	for _, want := range []string{"mailrun: stopped:", "daily cap", "run the same command again later"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
-	}
-	if strings.Contains(r.stdout+r.stderr, "s3cret") {
-		t.Errorf("the password shows in the output:\n%s", r.stderr)
 	}
 }
 
