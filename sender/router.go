@@ -114,10 +114,10 @@ type relay struct {
 
 	assigned  float64 // messages given to it, divided by its weight
 	inFlight  int
-	fails     int       // consecutive connection-level failures
-	outUntil  time.Time // out of rotation until then
-	outs      int       // times out since its last delivery
-	lastErr   error     // the failure that took it out
+	fails     int              // consecutive connection-level failures
+	outUntil  time.Time        // out of rotation until then
+	outs      int              // times out since its last delivery
+	lastErr   error            // the failure that took it out
 	cap       *campaign.DayCap // nil without MaxPerDay
 	capLogged bool             // the cap's being reached was logged
 	delivered int64
