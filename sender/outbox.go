@@ -5,20 +5,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/mailrun/mailrun/campaign"
 )
 
-// Outbox is the dry-run Sender: it writes each message to a directory
-// instead of sending it, and never opens a network connection.
+// Outbox writes messages to a directory as .eml files instead of sending
+// them, and never opens a network connection: it is the Sender of dry runs,
+// and preview writes its messages through it.
 //
 // A message becomes "<row>-<key>.eml" (the row zero-padded to 6 digits, the
-// key reduced to letters, digits and ._@+-), holding msg.Data unchanged, and
-// a sidecar "<row>-<key>.envelope" holding the SMTP envelope as the commands
-// a real send would use ("MAIL FROM:<...>" and one "RCPT TO:<...>" line per
-// recipient), so that Bcc recipients can be checked. Files are written
-// atomically with mode 0600; a file from an earlier dry run is replaced.
+// key reduced to letters, digits and ._@+-; see Name), holding msg.Data
+// unchanged, and a sidecar "<row>-<key>.envelope" holding the SMTP envelope
+// as the commands a real send would use ("MAIL FROM:<...>" and one "RCPT
+// TO:<...>" line per recipient), so that Bcc recipients can be checked.
+// Files are written atomically with mode 0600; a file from an earlier run is
+// replaced.
 type Outbox struct {
 	dir string
 }
@@ -42,7 +45,7 @@ func (o *Outbox) Send(ctx context.Context, msg *campaign.Message) (string, error
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	base := filepath.Join(o.dir, fmt.Sprintf("%06d-%s", msg.Row, fileKey(msg.Key)))
+	base := filepath.Join(o.dir, strings.TrimSuffix(Name(msg), ".eml"))
 	var env strings.Builder
 	fmt.Fprintf(&env, "MAIL FROM:<%s>\r\n", msg.Envelope.From)
 	for _, to := range msg.Envelope.To {
@@ -57,6 +60,40 @@ func (o *Outbox) Send(ctx context.Context, msg *campaign.Message) (string, error
 		}
 	}
 	return "dry-run: wrote " + base + ".eml", nil
+}
+
+// Name returns the file name Send gives msg: "000042-ann@example.com.eml".
+func Name(msg *campaign.Message) string {
+	return fmt.Sprintf("%06d-%s.eml", msg.Row, fileKey(msg.Key))
+}
+
+// outboxFile matches the names of the files Send writes.
+var outboxFile = regexp.MustCompile(`^[0-9]{6,}-.*\.(eml|envelope)$`)
+
+// Clear removes from the directory the files that an Outbox writes (the
+// .eml and .envelope files of an earlier run) and nothing else.
+func (o *Outbox) Clear() error {
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return fmt.Errorf("sender: outbox: %w", err)
+	}
+	for _, de := range entries {
+		if de.Type().IsRegular() && outboxFile.MatchString(de.Name()) {
+			if err := os.Remove(filepath.Join(o.dir, de.Name())); err != nil {
+				return fmt.Errorf("sender: outbox: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// WriteFile writes data to the file name in the directory, atomically
+// and with mode 0600, replacing any file of that name.
+func (o *Outbox) WriteFile(name string, data []byte) error {
+	if err := writeFile(filepath.Join(o.dir, name), data); err != nil {
+		return fmt.Errorf("sender: outbox: %w", err)
+	}
+	return nil
 }
 
 // Close does nothing and returns nil.

@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,7 +29,7 @@ func previewCommand() *cli.Command {
 
 Example:
   mailrun preview --data examples/newsletter/recipients.csv --template examples/newsletter/template.html --text examples/newsletter/text.txt --out preview`,
-		Description: `Writes the first --limit messages as DIR/NNNN-KEY.eml (NNNN is the data-row
+		Description: `Writes the first --limit messages as DIR/NNNNNN-KEY.eml (NNNNNN is the data-row
 number) and DIR/index.html, which shows for each message its decoded headers,
 the envelope recipients (Bcc marked), the HTML part as the recipient sees it,
 the text part and the attachments. Rows that fail to render are listed with
@@ -40,10 +39,6 @@ Opens no network connection and touches no state file.`,
 		Action: runPreview,
 	}
 }
-
-// previewFile matches the names of the files a preview writes, so that a
-// new preview removes the old one's and nothing else.
-var previewFile = regexp.MustCompile(`^[0-9]{4,}-.*\.eml$`)
 
 // runPreview is the Action of preview.
 func runPreview(c *cli.Context) error {
@@ -61,29 +56,27 @@ func runPreview(c *cli.Context) error {
 	}
 	defer src.Close()
 	dir := c.String("out")
-	if err := prepareOutDir(dir); err != nil {
+	out, err := sender.NewOutbox(dir)
+	if err != nil {
+		return asUsageError(fmt.Errorf("--out: %w", err))
+	}
+	if err := out.Clear(); err != nil {
 		return err
 	}
 
 	idx := &previewIndex{Data: c.String("data"), Template: c.String("template")}
-	keys := map[string]int{}
+	pipe := &campaign.Pipeline{Source: src, Renderer: tmpl}
 	for idx.Messages < limit && idx.Failed < limit {
-		row, err := src.Next()
+		it, err := pipe.Next()
 		if err == io.EOF {
 			break
 		}
-		var re *campaign.RowError
-		if err != nil && !errors.As(err, &re) {
+		if err != nil {
 			return err
 		}
-		var e previewEntry
-		if re != nil {
-			e = failedEntry(re)
-		} else {
-			e, err = previewRow(tmpl, row, keys, dir)
-			if err != nil {
-				return err
-			}
+		e, err := previewItem(c.Context, pipe, out, it)
+		if err != nil {
+			return err
 		}
 		if e.Err != "" {
 			idx.Failed++
@@ -99,36 +92,35 @@ func runPreview(c *cli.Context) error {
 	if err := writeIndex(&buf, idx); err != nil {
 		return fmt.Errorf("preview: index.html: %w", err)
 	}
-	index := filepath.Join(dir, "index.html")
-	if err := os.WriteFile(index, buf.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("preview: %w", err)
+	if err := out.WriteFile("index.html", buf.Bytes()); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.App.Writer, "preview: wrote %s and index.html to %s\n", plural(idx.Messages, "message"), dir)
 	if idx.Failed > 0 {
 		fmt.Fprintf(c.App.Writer, "preview: %s failed to render (listed in index.html)\n", plural(idx.Failed, "row"))
 	}
-	fmt.Fprintf(c.App.Writer, "open %s\n", index)
+	fmt.Fprintf(c.App.Writer, "open %s\n", filepath.Join(dir, "index.html"))
 	return nil
 }
 
-// previewRow renders row into dir and returns its index entry. A row that
-// fails to render gives an entry with Err set and a nil error; the error is
+// previewItem renders it into out and returns its index entry. A row that
+// has no message gives an entry with Err set and a nil error; the error is
 // for a file that cannot be written.
-func previewRow(tmpl renderer, row campaign.Row, keys map[string]int, dir string) (previewEntry, error) {
-	key, err := tmpl.Key(row)
+func previewItem(ctx context.Context, pipe *campaign.Pipeline, out *sender.Outbox, it campaign.Item) (previewEntry, error) {
+	switch {
+	case it.Err != nil:
+		return failedEntry(it.Err), nil
+	case it.DuplicateOf > 0:
+		re := it.DuplicateError()
+		re.Err = fmt.Errorf("%w: send sends it once", re.Err)
+		return failedEntry(re), nil
+	}
+	msg, err := pipe.Render(it)
 	if err != nil {
-		return failedEntry(rowError(row.Num, "", err)), nil
+		return failedEntry(err), nil
 	}
-	if first, ok := keys[key]; ok {
-		return failedEntry(&campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("duplicate of row %d: send sends it once", first)}), nil
-	}
-	keys[key] = row.Num
-	msg, err := tmpl.Render(row)
-	if err != nil {
-		return failedEntry(rowError(row.Num, key, err)), nil
-	}
-	e := previewEntry{Row: row.Num, Key: key, File: fmt.Sprintf("%04d-%s.eml", row.Num, fileKey(key)), From: msg.Envelope.From}
-	if err := os.WriteFile(filepath.Join(dir, e.File), msg.Data, 0o600); err != nil {
+	e := previewEntry{Row: it.Row.Num, Key: it.Key, File: sender.Name(msg), From: msg.Envelope.From}
+	if _, err := out.Send(ctx, msg); err != nil {
 		return e, fmt.Errorf("preview: %w", err)
 	}
 	e.View, err = parseMessage(msg.Data)
@@ -148,8 +140,13 @@ func previewRow(tmpl renderer, row campaign.Row, keys map[string]int, dir string
 	return e, nil
 }
 
-// failedEntry returns the index entry of a row that has no message.
-func failedEntry(re *campaign.RowError) previewEntry {
+// failedEntry returns the index entry of a row that has no message; err is
+// a *campaign.RowError.
+func failedEntry(err error) previewEntry {
+	var re *campaign.RowError
+	if !errors.As(err, &re) {
+		return previewEntry{Err: oneLine(err.Error())}
+	}
 	msg := re.Err.Error()
 	if re.Column != "" {
 		msg = fmt.Sprintf("column %q: %s", re.Column, msg)
@@ -163,48 +160,4 @@ func keySuffix(key string) string {
 		return ""
 	}
 	return " (" + key + ")"
-}
-
-// prepareOutDir creates dir (mode 0700: previews hold personal data) or
-// removes the .eml files and index.html of an earlier preview from it.
-func prepareOutDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return asUsageError(fmt.Errorf("--out: %w", err))
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return asUsageError(fmt.Errorf("--out: %w", err))
-	}
-	for _, de := range entries {
-		if de.Type().IsRegular() && (previewFile.MatchString(de.Name()) || de.Name() == "index.html") {
-			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
-				return fmt.Errorf("preview: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-// fileKey turns a recipient key into a safe part of a file name: letters,
-// digits and . _ - @ + are kept, anything else becomes '_', and it is cut to
-// 64 characters.
-func fileKey(key string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range key {
-		if n == 64 {
-			break
-		}
-		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r), strings.ContainsRune("._-@+", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-		n++
-	}
-	if b.Len() == 0 {
-		return "message"
-	}
-	return b.String()
 }

@@ -79,7 +79,7 @@ func TestPreviewNewsletter(t *testing.T) {
 	if len(files) != 9 {
 		t.Fatalf("%d .eml files, want 9 (one per row): %v", len(files), files)
 	}
-	if files[0] != "0001-minji.kim@example.com.eml" {
+	if files[0] != "000001-minji.kim@example.com.eml" {
 		t.Errorf("first file is %q, want 0001-minji.kim@example.com.eml", files[0])
 	}
 	index := html.UnescapeString(readFile(t, filepath.Join(dir, "index.html")))
@@ -106,7 +106,7 @@ func TestPreviewLimitAndRerun(t *testing.T) {
 	}
 	args := append(append([]string{"preview"}, newsletterArgs()...), "--out", dir, "--limit", "2")
 	wantCode(t, mailrun(t, "", args...), 0)
-	want := []string{"0001-minji.kim@example.com.eml", "0002-seojun.park@example.com.eml"}
+	want := []string{"000001-minji.kim@example.com.eml", "000002-seojun.park@example.com.eml"}
 	if got := emlFiles(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after a second preview with --limit 2: %v, want %v", got, want)
 	}
@@ -119,7 +119,7 @@ func TestPreviewListsFailedRows(t *testing.T) {
 	dir := t.TempDir()
 	r := mailrun(t, "", "preview", "--data", "testdata/broken.csv", "--template", example("newsletter/template.html"), "--out", dir)
 	wantCode(t, r, 0)
-	want := []string{"0001-ok@example.com.eml", "0006-last@example.com.eml"}
+	want := []string{"000001-ok@example.com.eml", "000006-last@example.com.eml"}
 	if got := emlFiles(t, dir); !slices.Equal(got, want) {
 		t.Errorf("files %v, want %v", got, want)
 	}
@@ -151,21 +151,5 @@ func TestPreviewShowsEnvelopeAndAttachments(t *testing.T) {
 	}
 	if strings.Contains(index, "<th>Bcc</th>") {
 		t.Error("index.html shows a Bcc header: the message must not carry one")
-	}
-}
-
-func TestFileKey(t *testing.T) {
-	tests := []struct{ key, want string }{
-		{"alice@example.com", "alice@example.com"},
-		{"../../etc/passwd", ".._.._etc_passwd"},
-		{"a b/c\\d:e", "a_b_c_d_e"},
-		{"김민지", "김민지"},
-		{"", "message"},
-		{strings.Repeat("x", 100), strings.Repeat("x", 64)},
-	}
-	for _, tt := range tests {
-		if got := fileKey(tt.key); got != tt.want {
-			t.Errorf("fileKey(%q) = %q, want %q", tt.key, got, tt.want)
-		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -38,14 +37,10 @@ without a List-Unsubscribe header.`,
 
 // validation is what validate counts over a run.
 type validation struct {
-	rows, messages, problems, duplicates int
-	attachments                          int
-	attachBytes                          int64
-	// keys maps the hash64 of each recipient key to the first row that had
-	// it; recipients holds the hash64 of each envelope address. Hashes keep
-	// the memory per row small.
-	keys, recipients *hashTable
-	warn             complianceWarnings
+	rows, messages, recipients, problems, duplicates int
+	attachments                                      int
+	attachBytes                                      int64
+	audit                                            campaign.Audit
 }
 
 // runValidate is the Action of validate.
@@ -59,72 +54,59 @@ func runValidate(c *cli.Context) error {
 	log.Debug("validating", "data", c.String("data"), "template", c.String("template"), "columns", len(src.Columns()))
 
 	out := c.App.Writer
-	v := validation{keys: newHashTable(true), recipients: newHashTable(false), warn: newComplianceWarnings(c)}
+	v := validation{}
+	if c.String("dkim-key") != "" {
+		v.audit.DKIMDomain = c.String("dkim-domain")
+	}
+	pipe := &campaign.Pipeline{Source: src, Renderer: tmpl}
 	for {
-		row, err := src.Next()
+		it, err := pipe.Next()
 		if err == io.EOF {
 			break
-		}
-		var re *campaign.RowError
-		if errors.As(err, &re) {
-			v.rows++
-			v.problem(out, re)
-			continue
 		}
 		if err != nil {
 			return err
 		}
 		v.rows++
-		v.check(out, tmpl, row)
+		switch {
+		case it.Err != nil:
+			v.problem(out, it.Err)
+		case it.DuplicateOf > 0:
+			v.duplicates++
+			v.problem(out, it.DuplicateError())
+		default:
+			msg, err := pipe.Render(it)
+			if err != nil {
+				v.problem(out, err)
+				continue
+			}
+			v.note(msg)
+		}
 	}
 	if err := src.Close(); err != nil {
 		return err
 	}
 	v.summary(out)
-	v.warn.print(out, v.recipients.len())
+	printWarnings(out, v.audit.DKIMDomain, v.audit.Warnings())
 	if v.problems > 0 {
 		return &exitError{code: exitInput, err: fmt.Errorf("validate: %s found in %s", plural(v.problems, "problem"), plural(v.rows, "row"))}
 	}
 	return nil
 }
 
-// renderer is the part of *render.Template that validate and preview use.
-type renderer interface {
-	Key(campaign.Row) (string, error)
-	Render(campaign.Row) (*campaign.Message, error)
-}
-
-// check renders row, reporting a failure or a duplicate key on out.
-func (v *validation) check(out io.Writer, tmpl renderer, row campaign.Row) {
-	key, err := tmpl.Key(row)
-	if err != nil {
-		v.problem(out, rowError(row.Num, "", err))
-		return
-	}
-	if first, dup := v.keys.put(campaign.HashKey(key), uint32(row.Num)); dup {
-		v.duplicates++
-		v.problem(out, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("duplicate of row %d", first)})
-		return
-	}
-	msg, err := tmpl.Render(row)
-	if err != nil {
-		v.problem(out, rowError(row.Num, key, err))
-		return
-	}
+// note counts a rendered message.
+func (v *validation) note(msg *campaign.Message) {
 	v.messages++
-	v.warn.note(msg)
-	for _, addr := range msg.Envelope.To {
-		v.recipients.put(campaign.HashKey(strings.ToLower(addr)), 0)
-	}
+	v.recipients += len(msg.Envelope.To)
+	v.audit.Note(msg)
 	for _, a := range msg.Attachments {
 		v.attachments++
 		v.attachBytes += a.Size
 	}
 }
 
-// problem prints err, a *campaign.RowError, as one "row N (key): reason"
-// line.
-func (v *validation) problem(out io.Writer, err *campaign.RowError) {
+// problem prints err, a row's problem, as one "row N (key): reason" line.
+func (v *validation) problem(out io.Writer, err error) {
 	v.problems++
 	fmt.Fprintln(out, oneLine(err.Error()))
 }
@@ -134,26 +116,26 @@ func (v *validation) summary(out io.Writer) {
 	fmt.Fprintf(out, "\n%s, %s, %s, %s, %s (%s); %s\n",
 		plural(v.rows, "row"),
 		plural(v.messages, "message"),
-		plural(v.recipients.len(), "distinct recipient"),
+		plural(v.recipients, "envelope recipient"),
 		plural(v.duplicates, "duplicate key"),
 		plural(v.attachments, "attachment"),
 		humanBytes(v.attachBytes),
 		plural(v.problems, "problem"))
 }
 
-// rowError returns err as a *campaign.RowError of row num, filling in the
-// key when err lacks it.
-func rowError(num int, key string, err error) *campaign.RowError {
-	var re *campaign.RowError
-	if errors.As(err, &re) {
-		if re.Key == "" && key != "" {
-			cp := *re
-			cp.Key = key
-			return &cp
+// printWarnings writes one "warning:" line per finding of an audit to out;
+// dkimDomain is the audit's DKIM domain.
+func printWarnings(out io.Writer, dkimDomain string, ws []campaign.Warning) {
+	for _, w := range ws {
+		switch w.Kind {
+		case campaign.WarnUnaligned:
+			fmt.Fprintf(out, "warning: %s from %s, which is not the DKIM domain %s (--dkim-domain) or a subdomain of it: receivers will not count the signature as aligned (DMARC)\n",
+				plural(w.Messages, "message"), oneLine(w.Domain), strings.ToLower(dkimDomain))
+		case campaign.WarnNoUnsubscribe:
+			fmt.Fprintf(out, "warning: %s of a campaign of %d %s no List-Unsubscribe header: bulk senders need one-click unsubscribe (--unsubscribe-url)\n",
+				plural(w.Messages, "message"), w.Total, map[bool]string{true: "has", false: "have"}[w.Messages == 1])
 		}
-		return re
 	}
-	return &campaign.RowError{Row: num, Key: key, Err: err}
 }
 
 // oneLine returns s with its line breaks and other control characters

@@ -28,7 +28,7 @@ func TestValidateExamplesClean(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"newsletter", newsletterArgs(), []string{"9 rows, 9 messages, 9 distinct recipients, 0 duplicate keys, 0 attachments (0 B); 0 problems"}},
+		{"newsletter", newsletterArgs(), []string{"9 rows, 9 messages, 9 envelope recipients, 0 duplicate keys, 0 attachments (0 B); 0 problems"}},
 		{"invoices", []string{"--data", example("invoices/recipients.xlsx"), "--template", example("invoices/template.html")},
 			[]string{" rows, ", " attachments (", "0 duplicate keys", "; 0 problems"}},
 	}
@@ -79,7 +79,7 @@ func TestValidateReportsEveryBadRow(t *testing.T) {
 			t.Errorf("line %d = %q, want it to start with %q", i+1, lines[i], w)
 		}
 	}
-	if got, w := lines[len(lines)-1], "6 rows, 2 messages, 2 distinct recipients, 1 duplicate key, 0 attachments (0 B); 4 problems"; got != w {
+	if got, w := lines[len(lines)-1], "6 rows, 2 messages, 2 envelope recipients, 1 duplicate key, 0 attachments (0 B); 4 problems"; got != w {
 		t.Errorf("summary = %q, want %q", got, w)
 	}
 	if strings.Contains(r.stdout, "victim@example.com\n") || strings.Contains(r.stdout, "\nBcc:") {
