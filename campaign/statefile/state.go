@@ -43,6 +43,9 @@ type State struct {
 
 	rows    []uint8       // status by row number, for small row numbers
 	bigRows map[int]uint8 // the others
+	// dupOf holds, for each row recorded as a duplicate, the status of its
+	// key once the whole file was read: the row waits as long as the key.
+	dupOf map[int]uint8
 }
 
 // Counts counts recipients by status.
@@ -95,6 +98,23 @@ func (s *State) RowStatus(row int) (campaign.Status, bool) {
 	return statusNames[st], true
 }
 
+// Pending reports whether data row row still waits for a run under policy
+// p: the state file has no record of it, or its recipient's status is one
+// that p sends again (campaign.ResumePolicy.Sends). A row recorded as a
+// duplicate waits as long as its recipient key does.
+func (s *State) Pending(row int, p campaign.ResumePolicy) bool {
+	st, ok := s.RowStatus(row)
+	if !ok {
+		return true
+	}
+	if st == campaign.StatusDuplicate {
+		if k, ok := s.dupOf[row]; ok {
+			st = statusNames[k]
+		}
+	}
+	return p.Sends(st)
+}
+
 func (s *State) setRow(row int, st uint8) {
 	if row < maxDenseRow {
 		if row >= len(s.rows) {
@@ -131,6 +151,7 @@ func Read(path string) (*State, error) {
 		fails = make(map[string]Failure)
 		byRel = make(map[string]int) // delivered records by relay
 		last  []byte                 // time of the last record
+		dups  = make(map[int]string) // key of each duplicate row
 		key   []byte
 	)
 	res, err := scanLines(f, path, true, func(n int, r *lineRecord) error {
@@ -152,6 +173,9 @@ func Read(path string) (*State, error) {
 		}
 		idx.add(key, st, r.row)
 		s.setRow(int(r.row), st)
+		if st == stDuplicate && len(r.key) > 0 {
+			dups[int(r.row)] = string(r.key)
+		}
 		if st == stDelivered && len(r.relay) > 0 {
 			byRel[string(r.relay)]++
 		}
@@ -174,6 +198,11 @@ func Read(path string) (*State, error) {
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
 	s.LastActivity = parseTime(last)
 	s.collect(idx, fails)
+	s.dupOf = make(map[int]uint8, len(dups))
+	for row, k := range dups {
+		sl, _ := idx.get(k)
+		s.dupOf[row] = sl.st
+	}
 	s.Relays = relayCounts(byRel, s.Failures)
 	return s, nil
 }

@@ -116,6 +116,12 @@ func Merge(states ...*State) *State {
 		for row, st := range s.bigRows {
 			m.mergeRow(row, st)
 		}
+		for row, st := range s.dupOf {
+			if m.dupOf == nil {
+				m.dupOf = make(map[int]uint8)
+			}
+			m.dupOf[row] = st
+		}
 	}
 	m.Path = strings.Join(paths, ", ")
 	sort.Slice(m.Failures, func(a, b int) bool { return m.Failures[a].Row < m.Failures[b].Row })

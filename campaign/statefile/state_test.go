@@ -108,3 +108,34 @@ func TestReadStateMissing(t *testing.T) {
 		t.Fatalf("ReadState of a missing file: %v, want *campaign.InputError", err)
 	}
 }
+
+// TestStatePendingFollowsTheResumeRule checks that a row is pending exactly
+// when the runner would send its recipient again: a duplicate row waits as
+// long as its key does, and a suppressed row waits (the lists are checked
+// again at the next run).
+func TestStatePendingFollowsTheResumeRule(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.state")
+	j := openJournal(t, path, header("h"))
+	send(t, j, 1, "ann@example.com", campaign.StatusDelivered)
+	send(t, j, 2, "bob@example.com", campaign.StatusFailed)
+	send(t, j, 3, "cy@example.com", campaign.StatusDeferred)
+	send(t, j, 4, "di@example.com", "") // unknown
+	record(t, j, campaign.Outcome{Row: 5, Key: "ann@example.com", Status: campaign.StatusDuplicate})
+	record(t, j, campaign.Outcome{Row: 6, Key: "cy@example.com", Status: campaign.StatusDuplicate})
+	record(t, j, campaign.Outcome{Row: 7, Key: "eve@example.com", Status: campaign.StatusSuppressed})
+	closeJournal(t, j)
+
+	s, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []campaign.ResumePolicy{{}, {RetryFailed: true}, {SkipUnknown: true}} {
+		keyStatus := map[int]campaign.Status{1: campaign.StatusDelivered, 2: campaign.StatusFailed, 3: campaign.StatusDeferred,
+			4: campaign.StatusSending, 5: campaign.StatusDelivered, 6: campaign.StatusDeferred, 7: campaign.StatusSuppressed, 8: ""}
+		for row, st := range keyStatus {
+			if got, want := s.Pending(row, p), p.Sends(st); got != want {
+				t.Errorf("%+v: Pending(%d) = %v, want %v (its key's status is %q)", p, row, got, want, st)
+			}
+		}
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -136,4 +138,77 @@ func loadCSV(s *campaign.Suppression, path string, r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// RefusedAddresses returns the addresses that s records as refused
+// permanently by a server (a failure with a 5xx code), sorted, lower-cased
+// and without duplicates: the refused recipient when the server named one,
+// else the recipient key when it is an address. unnamed counts the 5xx
+// failures left out because neither names an address (a key column that is
+// not an address).
+func (s *State) RefusedAddresses() (addrs []string, unnamed int) {
+	seen := map[string]bool{}
+	for _, f := range s.Failures {
+		if f.Status != campaign.StatusFailed || f.Code < 500 || f.Code > 599 {
+			continue
+		}
+		a := bareAddress(f.Recipient)
+		if a == "" {
+			a = bareAddress(f.Key)
+		}
+		if a == "" {
+			unnamed++
+			continue
+		}
+		if !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
+	sort.Strings(addrs)
+	return addrs, unnamed
+}
+
+// WriteSuppression writes a suppression list that LoadSuppression reads: a
+// "# " comment line holding comment (control characters replaced by
+// spaces), then one address a line. The file at path is created with mode
+// 0600 (or truncated) and removed again if writing fails.
+func WriteSuppression(path, comment string, addrs []string) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("statefile: suppression list: %w", err)
+	}
+	w := bufio.NewWriter(fh)
+	w.WriteString("# " + strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, comment) + "\n")
+	for _, a := range addrs {
+		w.WriteString(a)
+		w.WriteByte('\n')
+	}
+	err = w.Flush()
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("statefile: suppression list: %w", err)
+	}
+	return nil
+}
+
+// bareAddress returns s lower-cased if it is a single bare address that a
+// suppression list accepts, else "".
+func bareAddress(s string) string {
+	if !strings.Contains(s, "@") {
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return ""
+	}
+	return strings.ToLower(a.Address)
 }

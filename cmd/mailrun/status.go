@@ -38,9 +38,11 @@ remained; the same send command retries them), unknown (the run stopped
 between sending and the server's reply; the next send sends them again with
 the same Message-ID), then lists the failures.
 
-With --data, also counts the pending rows: data rows with no delivered,
-failed, duplicate or skipped record. Rows are matched by row number, so give
-the data file the campaign was sent from, unchanged.
+With --data, also counts the pending rows: the rows the same send command
+would send, by the rule it resumes by: rows without a record, deferred,
+unknown and suppressed ones (suppression lists are checked again at each
+run), and duplicates of those. Rows are matched by row number, so give the
+data file the campaign was sent from, unchanged.
 
 --failed-csv OUT (needs --data) writes the failed and deferred rows with all
 their original columns plus status, code and error columns (reused if the
@@ -160,7 +162,7 @@ func scanData(c *cli.Context, rep *statusReport, out string) (err error) {
 			return err
 		}
 		rows++
-		if !settled(rep.State, row.Num) {
+		if rep.State.Pending(row.Num, campaign.ResumePolicy{}) {
 			pending++
 		}
 		if fw != nil && row.Fields != nil {
@@ -174,13 +176,6 @@ func scanData(c *cli.Context, rep *statusReport, out string) (err error) {
 		rep.FailedCSV, rep.FailedCSVRows = out, fw.n
 	}
 	return nil
-}
-
-// settled reports whether data row num needs nothing more: it was
-// delivered, failed permanently, or was a duplicate or skipped.
-func settled(st *statefile.State, num int) bool {
-	s, ok := st.RowStatus(num)
-	return ok && s != campaign.StatusSending && s != campaign.StatusDeferred
 }
 
 // failedWriter writes the failed rows CSV. It uses encoding/csv rather than
