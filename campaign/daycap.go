@@ -16,8 +16,8 @@ func StartOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
-// DayCap caps the deliveries of each calendar day, for a run's
-// --max-per-day and for each relay's. An attempt takes a slot before it
+// DayCap caps the deliveries of each calendar day: a run's, or a relay's.
+// An attempt takes a slot before it
 // starts and settles it after: a delivery (or an attempt that may have
 // delivered, see MayHaveDelivered) keeps it, any other failure gives it
 // back, so the cap is never overshot and never undershot because of a

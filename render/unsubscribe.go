@@ -20,6 +20,11 @@ type unsubscribe struct {
 	fields []string
 }
 
+// ErrUnsubscribeHeader is the error (inside a *campaign.InputError) of a
+// template that writes List-Unsubscribe or List-Unsubscribe-Post itself
+// while Options.UnsubscribeURL is set: the header would be set twice.
+var ErrUnsubscribeHeader = errors.New("the unsubscribe URL option sets this header too; set it in one place")
+
 // oneClick is the List-Unsubscribe-Post header RFC 8058 prescribes.
 const oneClick = "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 
@@ -30,7 +35,7 @@ const oneClick = "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 func (t *Template) parseUnsubscribe(src string) error {
 	for _, h := range t.headers {
 		if strings.EqualFold(h.name, "List-Unsubscribe") || strings.EqualFold(h.name, "List-Unsubscribe-Post") {
-			return t.inputErr(h.line, "render: %s: the unsubscribe URL (--unsubscribe-url) sets this header too; set it in one place", h.name)
+			return &campaign.InputError{File: t.path, Line: h.line, Err: fmt.Errorf("render: %s: %w", h.name, ErrUnsubscribeHeader)}
 		}
 	}
 	tmpl, err := texttemplate.New("unsubscribe-url").Option("missingkey=error").Funcs(textFuncs()).Parse(src)

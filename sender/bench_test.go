@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkPoolSmtpSink measures the Pool's throughput into Postfix's
-// smtp-sink (DESIGN §6). Start one and name its address:
+// smtp-sink. Start one and name its address:
 //
 //	smtp-sink -u nobody 127.0.0.1:2525 1024 &
 //	MAILRUN_SMTP_SINK=127.0.0.1:2525 go test -run - -bench PoolSmtpSink ./sender/

@@ -20,10 +20,10 @@ const (
 	TLSNone = "none"
 )
 
-// errPasswordInURL is returned for a URL with a password. It never repeats
-// the URL.
-var errPasswordInURL = errors.New("sender: the SMTP URL must not contain a password; " +
-	"use MAILRUN_SMTP_PASSWORD or --smtp-password-file")
+// ErrPasswordInURL is returned for a URL with a password: passwords come
+// from elsewhere, never from a URL that may show in a process list or a
+// log. The error never repeats the URL.
+var ErrPasswordInURL = errors.New("sender: the SMTP URL must not contain a password")
 
 // Endpoint is a parsed SMTP URL. It holds no password.
 type Endpoint struct {
@@ -46,8 +46,7 @@ type Endpoint struct {
 // loopback host (localhost, 127.0.0.0/8, ::1) where it is opportunistic.
 // smtps:// always means implicit TLS and refuses the policy "none".
 //
-// A URL that carries a password is refused: passwords come from
-// MAILRUN_SMTP_PASSWORD or --smtp-password-file. Errors never contain the
+// A URL that carries a password is refused with ErrPasswordInURL. Errors never contain the
 // URL's user information, nor any part of the URL that could hold a
 // mistyped password.
 func ParseURL(raw, policy string) (Endpoint, error) {
@@ -58,7 +57,7 @@ func ParseURL(raw, policy string) (Endpoint, error) {
 		return Endpoint{}, errors.New("sender: invalid SMTP URL: want smtp://[user@]host[:port] or smtps://[user@]host[:port]")
 	}
 	if _, ok := u.User.Password(); ok {
-		return Endpoint{}, errPasswordInURL
+		return Endpoint{}, ErrPasswordInURL
 	}
 	var ep Endpoint
 	switch strings.ToLower(u.Scheme) {

@@ -94,7 +94,7 @@ func newCSVSource(name string, in io.Reader, closer io.Closer, comma rune, opts 
 // readHeader reads records up to the first non-blank one and makes it the
 // header. When guessed is set (the delimiter came from the extension), a
 // header of one column whose name holds another usual delimiter is refused
-// with a hint to pass --delimiter.
+// with a *DelimiterError.
 func (s *csvSource) readHeader(guessed bool) error {
 	for {
 		rec, err := s.r.Read()
@@ -122,9 +122,7 @@ func (s *csvSource) readHeader(guessed bool) error {
 		}
 		if cols := s.hdr.columns; guessed && len(cols) == 1 {
 			if i := strings.IndexAny(cols[0], ";\t|"); i >= 0 {
-				return &campaign.InputError{File: s.name, Line: start, Err: fmt.Errorf(
-					"the header has one column, %q: if %q separates the fields, pass --delimiter %q",
-					cols[0], cols[0][i], cols[0][i])}
+				return &campaign.InputError{File: s.name, Line: start, Err: &DelimiterError{Header: cols[0], Guess: rune(cols[0][i])}}
 			}
 		}
 		s.hdrLine, s.end = start, end
@@ -225,10 +223,7 @@ func (s *csvSource) checkText(rec []string, what string) error {
 		} else {
 			where += ", column " + columnLabel(i)
 		}
-		s.err = &campaign.InputError{File: s.name, Line: line, Err: fmt.Errorf(
-			"the file is not UTF-8 (%s): if Excel saved it in a local encoding, pass it with --encoding, "+
-				"for example --encoding cp949 for Korean (others: %s), or save it as \"CSV UTF-8\"",
-			where, encodingExamples)}
+		s.err = &campaign.InputError{File: s.name, Line: line, Err: &EncodingError{Where: where}}
 		return s.err
 	}
 	return nil

@@ -50,14 +50,14 @@ const stdinName = "stdin"
 // surrounding spaces; trailing columns without a name are dropped, while a
 // column without a name before a named one, a name that repeats, or a name
 // with a line break in it (the sign of a file whose lines end in a bare CR)
-// is an *campaign.InputError naming the column. A CSV header of a single column whose
-// name holds ';', a tab or '|' is refused, unless opts.Delimiter was given,
-// with a hint to pass --delimiter (Excel in many European locales separates
-// fields with ';'). Every error Open returns is an *campaign.InputError:
-// missing file, empty file ("no header row"), a file that is not what its
-// extension says, text that is not UTF-8 when opts.Encoding is empty (the
-// message names the --encoding option), an unknown encoding or sheet (the
-// message lists valid ones).
+// is a *campaign.InputError naming the column. A CSV header of a single
+// column whose name holds ';', a tab or '|' is refused, unless
+// opts.Delimiter was given, with a *DelimiterError (Excel in many European
+// locales separates fields with ';'). Every error Open returns is a
+// *campaign.InputError: missing file, empty file ("no header row"), a file
+// that is not what its extension says, text that is not UTF-8 when
+// opts.Encoding is empty (wrapping an *EncodingError), an unknown encoding
+// or sheet (the message lists valid ones).
 //
 // The returned Source streams the rows: memory does not grow with their
 // number. Beyond the Source interface's contract:

@@ -18,7 +18,7 @@ import (
 
 // xlsxOptions opens workbooks for streaming. A worksheet or shared-strings
 // part larger than UnzipXMLSizeLimit is unzipped to a temporary file instead
-// of memory (DESIGN §7: 57 MB peak for 200k rows instead of 222 MB). Dates
+// of memory (57 MB peak for 200k rows instead of 222 MB). Dates
 // whose format follows the system's short date (Excel's built-in format 14,
 // shown as "m/d/yyyy" or "yyyy-mm-dd" depending on the locale) are shown as
 // ISO dates.

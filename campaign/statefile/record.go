@@ -11,7 +11,7 @@ import (
 
 // The state file is JSON Lines: one record per line. The first record of a
 // file is a campaign header; a later campaign header marks a template change
-// (--allow-template-change). Every other record concerns one message and has
+// (Header.AllowTemplateChange). Every other record concerns one message and has
 // its status as its type:
 //
 //	{"type":"campaign","id":"9f2c…","template_hash":"ab12…","data":"list.csv","created":"2026-11-26T20:00:00Z","version":1}

@@ -19,7 +19,7 @@ type State struct {
 	TemplateHash string    `json:"template_hash"`
 	DataFile     string    `json:"data_file,omitempty"`
 	Created      time.Time `json:"created"`
-	// TemplateChanges counts resumes with --allow-template-change.
+	// TemplateChanges counts resumes allowed to change the template.
 	TemplateChanges int `json:"template_changes,omitempty"`
 	// Counts counts recipients (keys) by their last status.
 	Counts Counts `json:"counts"`

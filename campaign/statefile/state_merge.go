@@ -155,7 +155,7 @@ func (s *State) mergeRow(row int, st uint8) {
 
 // CrossDelivery is a recipient key that several state files record as
 // delivered: the shards it was sent from disagreed (for example a list
-// sent with --shard i/3 and again with --shard i/4), so the recipient got
+// split into 3 shards and again into 4), so the recipient got
 // the message more than once, each time with another Message-ID.
 type CrossDelivery struct {
 	Key string `json:"key"`

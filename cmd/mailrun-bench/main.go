@@ -1,6 +1,6 @@
 // Command mailrun-bench measures mailrun against Postfix's smtp-sink, side
 // by side with Postfix's own load generator smtp-source, and prints the
-// medians of several runs and their ratio (DESIGN §6).
+// medians of several runs and their ratio.
 //
 // It builds mailrun, generates the data, starts smtp-sink on a free
 // loopback port and, run after run, times smtp-source and `mailrun send`

@@ -82,9 +82,3 @@ func loadSuppression(c *cli.Context) (*campaign.Suppression, error) {
 	}
 	return statefile.LoadSuppression(paths...)
 }
-
-// capReached is send's result when --max-per-day stopped the run (exit 5).
-func capReached(sum campaign.Summary, max int) error {
-	return &exitError{code: 5, err: fmt.Errorf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
-		max, sum.ResumeAt.Format("2006-01-02 15:04 MST"))}
-}

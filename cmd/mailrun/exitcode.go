@@ -3,41 +3,192 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/render"
+	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
 )
 
-// The exit codes of DESIGN §3. Codes 4 and 5 only come from send, through an
-// *exitError.
+// This file is the one place that knows mailrun's exit codes and the hints
+// that go with errors. Everything else returns errors that say what went
+// wrong, classified by type: the libraries' typed errors, and the outcomes
+// of a run below.
+
+// The exit codes.
 const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
 	exitInput       = 3
+	exitRowsFailed  = 4
+	exitPending     = 5
 	exitFatalSMTP   = 6
 	exitStateLocked = 7
 	exitInterrupted = 130
 )
 
-// exitError is an error that carries the exit code the command must end
-// with. Commands return it when the code follows from the outcome rather
-// than from the kind of error (send uses it for 4 and 5, validate for 3).
-// It wraps err, so the message the user sees is err's.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return "exit status " + strconv.Itoa(e.code)
+// Outcomes of a send that finished without an error of its own but must not
+// exit 0.
+type (
+	// rowsFailed: rows failed permanently, now or in an earlier run.
+	rowsFailed struct {
+		n     int64
+		state string
 	}
-	return e.err.Error()
+	// rowsPending: temporary failures remain after retries, or unknown
+	// outcomes were left alone.
+	rowsPending struct{ n int64 }
+	// limitReached: --limit stopped the run before the data ended.
+	limitReached struct{}
+	// capReached: --max-per-day stopped the run until resumeAt.
+	capReached struct {
+		max      int
+		resumeAt time.Time
+	}
+	// validateProblems: validate found problems in rows.
+	validateProblems struct{ problems, rows int }
+)
+
+func (e *rowsFailed) Error() string {
+	return fmt.Sprintf("%d rows failed permanently: see mailrun status --state %s", e.n, quoteArg(e.state))
 }
 
-func (e *exitError) Unwrap() error { return e.err }
+func (e *rowsPending) Error() string {
+	return fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n)
+}
+
+func (e *limitReached) Error() string {
+	return "--limit reached: run the same command again to send the next rows"
+}
+
+func (e *capReached) Error() string {
+	return fmt.Sprintf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
+		e.max, e.resumeAt.Format("2006-01-02 15:04 MST"))
+}
+
+func (e *validateProblems) Error() string {
+	return fmt.Sprintf("validate: %s found in %s", plural(e.problems, "problem"), plural(e.rows, "row"))
+}
+
+// exitRule is one line of exitRules: errors that match end the command with
+// code, and the message the user sees is message(err) ("" keeps err's own).
+type exitRule struct {
+	name    string
+	code    int
+	match   func(error) bool
+	message func(error) string
+}
+
+// exitRules maps errors to exit codes and messages. The first rule that
+// matches wins; an error no rule matches exits 1 with its own message.
+var exitRules = []exitRule{
+	{"password in the SMTP URL", exitUsage, func(err error) bool { return errors.Is(err, sender.ErrPasswordInURL) }, func(err error) string {
+		return err.Error() + "; use MAILRUN_SMTP_PASSWORD or --smtp-password-file"
+	}},
+	{"usage or configuration error", exitUsage, isType[*usageErr], nil},
+	{"interrupted", exitInterrupted, func(err error) bool {
+		return errors.Is(err, campaign.ErrInterrupted) || errors.Is(err, context.Canceled)
+	}, func(err error) string {
+		if errors.Is(err, campaign.ErrInterrupted) {
+			return "interrupted: the state is saved; run the same command again to resume"
+		}
+		return ""
+	}},
+	{"every relay out for now", exitPending, func(err error) bool { return errors.Is(err, campaign.ErrNoRelay) }, func(err error) string {
+		why, de := err.Error(), (*campaign.DeliveryError)(nil)
+		if errors.As(err, &de) && de.Text != "" {
+			why = de.Text // without the "fatal: " of its class: nothing is wrong with the setup
+		}
+		return "stopped: " + why + "; run the same command again later to resume"
+	}},
+	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
+		return "stopped: " + err.Error() + "; fix it and run the same command again to resume"
+	}},
+	{"state file in use", exitStateLocked, isType[*campaign.LockedError], func(err error) string {
+		return err.Error() + "; wait for that run to finish, or give this one another --state file"
+	}},
+	{"state file of another template", exitStateLocked, isType[*campaign.TemplateChangedError], func(err error) string {
+		return err.Error() + "; to resume it with this template anyway, add --allow-template-change " +
+			"(rows already delivered stay delivered), or start a new campaign with another --state file"
+	}},
+	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
+	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
+	{"rows pending", exitPending, isType[*rowsPending], nil},
+	{"limit reached", exitPending, isType[*limitReached], nil},
+	{"daily cap reached", exitPending, isType[*capReached], nil},
+	{"validate found problems", exitInput, isType[*validateProblems], nil},
+	{"cli.Exit", 0, func(err error) bool {
+		var ec cli.ExitCoder
+		return errors.As(err, &ec) && ec.ExitCode() != 0
+	}, nil},
+}
+
+// inputMessage adds to an input error the hint of the typed error inside.
+func inputMessage(err error) string {
+	var (
+		de *source.DelimiterError
+		ee *source.EncodingError
+	)
+	switch {
+	case errors.As(err, &de):
+		return err.Error() + "; if so, pass --delimiter " + strconv.QuoteRune(de.Guess)
+	case errors.As(err, &ee):
+		return err.Error() + ": if Excel saved it in a local encoding, pass it with --encoding, for example " +
+			"--encoding cp949 for Korean (others: " + source.EncodingExamples + "), or save it as \"CSV UTF-8\""
+	case errors.Is(err, render.ErrUnsubscribeHeader):
+		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
+	}
+	return ""
+}
+
+// rule returns the rule that err matches, nil for none.
+func rule(err error) *exitRule {
+	for i := range exitRules {
+		if exitRules[i].match(err) {
+			return &exitRules[i]
+		}
+	}
+	return nil
+}
+
+// exitCode maps the error a command returned to the process exit code: 0
+// for nil, the code of the first rule that matches, else 1.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	r := rule(err)
+	switch {
+	case r == nil:
+		return exitFailure
+	case r.code == 0: // cli.Exit
+		var ec cli.ExitCoder
+		errors.As(err, &ec)
+		return ec.ExitCode()
+	}
+	return r.code
+}
+
+// errorMessage returns what the user sees of err: its rule's message, or
+// its own text.
+func errorMessage(err error) string {
+	if r := rule(err); r != nil && r.message != nil {
+		if m := r.message(err); m != "" {
+			return m
+		}
+	}
+	return err.Error()
+}
+
+func isType[T error](err error) bool {
+	var t T
+	return errors.As(err, &t)
+}
 
 // usageErr is a usage or configuration error: an unknown flag, a missing
 // required flag, a bad flag value, an unreadable config file. It exits 2.
@@ -61,57 +212,4 @@ func asUsageError(err error) error {
 		return err
 	}
 	return &usageErr{err: err}
-}
-
-// exitCode maps the error a command returned to the process exit code of
-// DESIGN §3. It is the one place that knows the codes; everything else
-// returns errors that say what went wrong, classified by type:
-//
-//   - nil: 0
-//   - an *exitError anywhere in the chain: its code
-//   - a usage or configuration error (usageError, asUsageError): 2
-//   - context.Canceled: 130
-//   - a campaign.LockedError or campaign.TemplateChangedError: 7
-//   - a *campaign.DeliveryError of Class Fatal: 6
-//   - a *campaign.InputError: 3
-//   - a cli.ExitCoder (cli.Exit) with a non-zero code: that code
-//   - anything else: 1
-func exitCode(err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	var ue *usageErr
-	if errors.As(err, &ue) {
-		return exitUsage
-	}
-	if errors.Is(err, context.Canceled) {
-		return exitInterrupted
-	}
-	if isStateConflict(err) {
-		return exitStateLocked
-	}
-	if campaign.ClassOf(err) == campaign.Fatal {
-		return exitFatalSMTP
-	}
-	var ie *campaign.InputError
-	if errors.As(err, &ie) {
-		return exitInput
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) && ec.ExitCode() != 0 {
-		return ec.ExitCode()
-	}
-	return exitFailure
-}
-
-// isStateConflict reports whether err says the state file is locked by
-// another run or belongs to a different campaign.
-func isStateConflict(err error) bool {
-	var le *campaign.LockedError
-	var me *campaign.TemplateChangedError
-	return errors.As(err, &le) || errors.As(err, &me)
 }

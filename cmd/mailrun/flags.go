@@ -18,7 +18,7 @@ func envVars(name string) []string {
 }
 
 // commonFlags returns new instances of the flags every campaign command
-// takes (DESIGN §3): the data, the template, --config and logging. Each call
+// takes: the data, the template, --config and logging. Each call
 // returns fresh flags, because a flag belongs to one command.
 //
 // Every flag but --config is an altsrc wrapper and reads its MAILRUN_

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = asUsageError(err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mailrun: %v\n", err)
+		fmt.Fprintf(stderr, "mailrun: %s\n", errorMessage(err))
 		var ue *usageErr
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "Run 'mailrun --help' or 'mailrun COMMAND --help' for usage.")

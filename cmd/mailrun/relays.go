@@ -50,7 +50,7 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 	base, query, _ := strings.Cut(strings.TrimSpace(raw), "?")
 	ep, err := sender.ParseURL(base, def.tlsPolicy)
 	if err != nil {
-		return relaySpec{}, usageError(where + ": " + err.Error())
+		return relaySpec{}, asUsageError(fmt.Errorf("%s: %w", where, err))
 	}
 	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst, maxPerConn: def.maxPerConn}
 	q, err := url.ParseQuery(query)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,7 +36,7 @@ same command again resumes: delivered recipients are skipped.`,
 	}
 }
 
-// sendFlags are the flags only `send` has (DESIGN §3).
+// sendFlags are the flags only `send` has.
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
@@ -174,38 +173,25 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
-	if sum.CapReached && runErr == nil {
-		return capReached(sum, maxPerDay)
-	}
-	return sendResult(sum, runErr, closeErr, statePath)
+	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
 }
 
-// sendResult turns a run's summary and error into the command's error, whose
-// exit code DESIGN §3 defines.
-func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
+// sendResult turns a run's summary and error into the command's error:
+// the run's own error, else the outcome that decides the exit code.
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxPerDay int) error {
 	switch {
-	case errors.Is(runErr, campaign.ErrInterrupted):
-		return &exitError{code: 130, err: fmt.Errorf("interrupted: the state is saved; run the same command again to resume")}
-	case errors.Is(runErr, campaign.ErrNoRelay):
-		why, de := runErr.Error(), (*campaign.DeliveryError)(nil)
-		if errors.As(runErr, &de) && de.Text != "" {
-			why = de.Text // without the "fatal: " of its class: this is no failure of the setup
-		}
-		return &exitError{code: 5, err: fmt.Errorf("stopped: %s; run the same command again later to resume", why)}
-	case campaign.ClassOf(runErr) == campaign.Fatal:
-		return &exitError{code: 6, err: fmt.Errorf("stopped: %w; fix it and run the same command again to resume", runErr)}
 	case runErr != nil:
 		return runErr
+	case sum.CapReached:
+		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
-		return &exitError{code: 4, err: fmt.Errorf("%d rows failed permanently: see mailrun status --state %s", sum.Failed+sum.PreviouslyFailed, quoteArg(state))}
+		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
-		return &exitError{code: 5, err: fmt.Errorf("%d messages are still pending: run the same command again to retry them", sum.Deferred+sum.UnknownSkipped)}
+		return &rowsPending{n: sum.Deferred + sum.UnknownSkipped}
 	case sum.Limited:
-		return &exitError{code: 5, err: errors.New("--limit reached: run the same command again to send the next rows")}
-	case closeErr != nil:
-		return closeErr
+		return &limitReached{}
 	}
-	return nil
+	return closeErr
 }
 
 // statePath returns the state file to use: --state or the data file's path

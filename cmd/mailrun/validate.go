@@ -89,7 +89,7 @@ func runValidate(c *cli.Context) error {
 	v.summary(out)
 	printWarnings(out, v.audit.DKIMDomain, v.audit.Warnings())
 	if v.problems > 0 {
-		return &exitError{code: exitInput, err: fmt.Errorf("validate: %s found in %s", plural(v.problems, "problem"), plural(v.rows, "row"))}
+		return &validateProblems{problems: v.problems, rows: v.rows}
 	}
 	return nil
 }
