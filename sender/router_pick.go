@@ -256,9 +256,10 @@ func asTemporary(name string, err error) error {
 	return &c
 }
 
+// errorText returns err's text, "" for nil.
 func errorText(err error) string {
 	if err == nil {
-		return "no error"
+		return ""
 	}
 	return err.Error()
 }

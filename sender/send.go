@@ -147,20 +147,14 @@ func (p *Pool) dial(ctx context.Context) (*conn, error) {
 func (p *Pool) redact(err error) error {
 	pw := p.cfg.Password
 	var de *campaign.DeliveryError
-	if pw == "" || !errors.As(err, &de) || !strings.Contains(de.Error()+errText(de.Err), pw) {
+	if pw == "" || !errors.As(err, &de) || !strings.Contains(de.Error()+errorText(de.Err), pw) {
 		return err
 	}
 	de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
-	de.Err = errors.New(strings.ReplaceAll(errText(de.Err), pw, "[redacted]"))
+	de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
 	return de
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
 
 func closedError() error {
 	return &campaign.DeliveryError{Class: campaign.Temporary, Text: ErrClosed.Error(), Err: ErrClosed}

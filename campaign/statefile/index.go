@@ -54,6 +54,3 @@ func (x *index) get(key string) (slot, bool) {
 func (x *index) each(fn func(key []byte, s slot)) {
 	x.keys.Each(func(key []byte, v uint64) { fn(key, unpack(v)) })
 }
-
-// len returns the number of keys.
-func (x *index) len() int { return x.keys.Len() }

@@ -266,7 +266,7 @@ func (fw *failedWriter) close(failed bool) error {
 // the server's text and the refused recipient, control characters (which
 // a hostile server could use to drive a terminal) replaced by spaces.
 func failureText(f statefile.Failure) string {
-	s := printable(f.Text)
+	s := oneLine(f.Text)
 	if f.Enhanced != "" && !strings.HasPrefix(s, f.Enhanced) {
 		s = f.Enhanced + " " + s
 	}
@@ -274,16 +274,6 @@ func failureText(f statefile.Failure) string {
 		s += " (recipient " + f.Recipient + ")"
 	}
 	return s
-}
-
-// printable replaces the control characters of s by spaces.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // cellText keeps text that comes from an SMTP server from being read as a
@@ -332,7 +322,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 			if f.Code != 0 {
 				code = strconv.Itoa(f.Code)
 			}
-			fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", f.Row, printable(orDash(f.Key)), f.Status, code, failureText(f))
+			fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", f.Row, oneLine(orDash(f.Key)), f.Status, code, failureText(f))
 		}
 		_ = tw.Flush()
 		if n > statusMaxListed {
@@ -346,7 +336,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
 			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
 		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
-			fmt.Fprintf(w, "  row %d  %s\n", u.Row, printable(orDash(u.Key)))
+			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
 		}
 		if n > statusMaxListed {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)

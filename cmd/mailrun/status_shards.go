@@ -39,7 +39,7 @@ func printRelays(w io.Writer, r *statusReport) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  relay\tdelivered\tfailed\tdeferred")
 		for _, rc := range r.Relays {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", printable(rc.Relay), rc.Delivered, rc.Failed, rc.Deferred)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", oneLine(rc.Relay), rc.Delivered, rc.Failed, rc.Deferred)
 		}
 		_ = tw.Flush()
 	}
@@ -47,7 +47,7 @@ func printRelays(w io.Writer, r *statusReport) {
 		fmt.Fprintf(w, "\nPROBLEM: %s delivered by more than one state file (shards that overlap, e.g. the list sent\n"+
 			"with two different --shard counts); each got the message more than once:\n", plural(n, "recipient"))
 		for _, cd := range r.CrossDelivered[:min(n, statusMaxListed)] {
-			fmt.Fprintf(w, "  %s  (%s)\n", printable(cd.Key), strings.Join(cd.Files, ", "))
+			fmt.Fprintf(w, "  %s  (%s)\n", oneLine(cd.Key), strings.Join(cd.Files, ", "))
 		}
 		if n > statusMaxListed {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
