@@ -52,7 +52,7 @@ func (p *Pool) getConn(ctx context.Context) (*conn, error) {
 		select {
 		case cn = <-w:
 		case <-ctx.Done():
-		case <-p.ctx.Done():
+		case <-p.done:
 		}
 		if cn != nil {
 			return cn, nil
@@ -69,8 +69,12 @@ func (p *Pool) getConn(ctx context.Context) (*conn, error) {
 // arrives at w meanwhile.
 func (p *Pool) stopWaiting(ctx context.Context, w chan *conn) error {
 	err := ctx.Err()
-	if err == nil && p.ctx.Err() != nil {
-		err = closedError()
+	if err == nil {
+		select {
+		case <-p.done:
+			err = closedError()
+		default:
+		}
 	}
 	if err == nil {
 		return nil

@@ -8,7 +8,6 @@
 package sender
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -87,9 +86,9 @@ type Pool struct {
 	thr    *throttle
 	log    *slog.Logger
 
-	slots  chan struct{} // one per Send in progress, at most Workers
-	ctx    context.Context
-	cancel context.CancelFunc // called by Close
+	slots     chan struct{} // one per Send in progress, at most Workers
+	done      chan struct{} // closed by Close: waits end
+	closeOnce sync.Once
 
 	bg      sync.WaitGroup // retirements of stale connections
 	closeMu sync.Mutex     // one Close at a time
@@ -147,7 +146,7 @@ func NewPool(cfg Config) (*Pool, error) {
 	}
 	p := &Pool{cfg: cfg, ep: ep, client: client, log: cfg.Logger,
 		thr: newThrottle(cfg.Rate, cfg.Burst, cfg.Logger), slots: make(chan struct{}, cfg.Workers), limit: cfg.Workers}
-	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.done = make(chan struct{})
 	return p, nil
 }
 

@@ -34,7 +34,7 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
 		return "", ctx.Err()
-	case <-p.ctx.Done():
+	case <-p.done:
 		return "", closedError()
 	}
 	defer func() { <-p.slots }()
@@ -79,22 +79,7 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 
 // wait waits for the shared rate limit; it also ends when the pool closes.
 func (p *Pool) wait(ctx context.Context) error {
-	if p.thr.Limit() == rate.Inf {
-		// Nothing to wait for: spare every message the context plumbing.
-		return p.thr.Wait(ctx)
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(p.ctx, cancel)
-	err := p.thr.Wait(wctx)
-	stop()
-	cancel()
-	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case p.ctx.Err() != nil:
-		return closedError()
-	}
-	return err
+	return p.thr.Wait(ctx, p.done)
 }
 
 // Close stops the pool: Sends waiting for a slot or the rate limit return
@@ -104,7 +89,7 @@ func (p *Pool) wait(ctx context.Context) error {
 func (p *Pool) Close() error {
 	p.closeMu.Lock()
 	defer p.closeMu.Unlock()
-	p.cancel()
+	p.closeOnce.Do(func() { close(p.done) })
 	for range cap(p.slots) {
 		p.slots <- struct{}{}
 	}
@@ -154,7 +139,6 @@ func (p *Pool) redact(err error) error {
 	de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
 	return de
 }
-
 
 func closedError() error {
 	return &campaign.DeliveryError{Class: campaign.Temporary, Text: ErrClosed.Error(), Err: ErrClosed}

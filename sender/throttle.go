@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -49,17 +50,29 @@ func newThrottle(r rate.Limit, burst int, log *slog.Logger) *throttle {
 	return &throttle{lim: rate.NewLimiter(r, burst), configured: r, log: log, lastChange: time.Now()}
 }
 
-// Wait blocks until the rate allows one more message, or ctx ends.
-func (t *throttle) Wait(ctx context.Context) error {
+// Wait blocks until the rate allows one more message. It returns ctx.Err()
+// if ctx ends first, and the pool's closed error if closed is closed
+// first; either way the message's place is given back to the rate.
+func (t *throttle) Wait(ctx context.Context, closed <-chan struct{}) error {
 	if t.throttled.Load() {
 		t.recover(time.Now())
 	}
-	if err := t.lim.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
+	r := t.lim.Reserve()
+	if !r.OK() { // never with a burst of at least 1
+		return errors.New("sender: rate limit: burst too small")
+	}
+	if d := r.Delay(); d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			r.Cancel()
 			return ctx.Err()
+		case <-closed:
+			r.Cancel()
+			return closedError()
 		}
-		// Wait refuses at once a wait that would outlast ctx's deadline.
-		return context.DeadlineExceeded
 	}
 	t.sent.Add(1)
 	return nil

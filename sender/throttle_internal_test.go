@@ -40,7 +40,7 @@ func TestThrottleSlowDownAndRecovery(t *testing.T) {
 		want := rate.Limit(10)
 		for want < 100 {
 			time.Sleep(recoverEvery)
-			if err := thr.Wait(ctx); err != nil {
+			if err := thr.Wait(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 			want = min(want*1.1, 100)
@@ -63,7 +63,7 @@ func TestThrottleUnlimited(t *testing.T) {
 			t.Fatal("an unlimited rate was lowered before any message was sent")
 		}
 		for range 200 {
-			if err := thr.Wait(ctx); err != nil {
+			if err := thr.Wait(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -74,7 +74,7 @@ func TestThrottleUnlimited(t *testing.T) {
 		}
 		for thr.Limit() != rate.Inf {
 			time.Sleep(recoverEvery)
-			if err := thr.Wait(ctx); err != nil {
+			if err := thr.Wait(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 			if time.Since(thr.lastChange) > time.Hour {
