@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 func TestStartOfDay(t *testing.T) {

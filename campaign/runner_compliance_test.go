@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/source"
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/emersion/go-smtp"
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/mailrun/mailrun/sender/smtptest"

@@ -15,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/mailrun/mailrun/sender/smtptest"
 	"golang.org/x/time/rate"

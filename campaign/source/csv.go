@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/mailrun/mailrun/campaign"
-
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )

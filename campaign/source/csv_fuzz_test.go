@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign/source"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
 )
 
 // FuzzCSVSource feeds arbitrary bytes to the CSV source and checks that it

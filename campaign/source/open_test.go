@@ -10,16 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/source"
-
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/korean"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
-
-	"github.com/mailrun/mailrun/campaign"
 )
 
 // notUTF8 is the message for CSV text that is not UTF-8, after "(where)".

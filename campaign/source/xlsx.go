@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/mailrun/mailrun/campaign"
-
 	"github.com/xuri/excelize/v2"
 )
 

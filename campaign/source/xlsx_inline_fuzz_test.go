@@ -12,11 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign/source"
-
-	"github.com/xuri/excelize/v2"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/xuri/excelize/v2"
 )
 
 // FuzzXLSXInline puts arbitrary cell XML into the sheet of a workbook with

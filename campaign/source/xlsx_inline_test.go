@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign/source"
-
 	"github.com/xuri/excelize/v2"
 )
 

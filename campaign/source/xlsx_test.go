@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign/source"
-
 	"github.com/xuri/excelize/v2"
 )
 

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 func TestJournalRecordsTheRelay(t *testing.T) {

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 var testNow = time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)

@@ -5,9 +5,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 // writeState writes a state file holding outcomes and returns its path.

@@ -8,9 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 )
 
 // TestJournalConcurrent runs Sending and Record from 16 goroutines (run it

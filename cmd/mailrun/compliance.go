@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"

@@ -12,9 +12,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/emersion/go-smtp"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 

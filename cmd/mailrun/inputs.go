@@ -6,9 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mailrun/mailrun/campaign/source"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
 )

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/sender/smtptest"
 )
 

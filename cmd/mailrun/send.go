@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailrun/mailrun/campaign/statefile"
-
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/campaign/statefile"
-
-	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender/smtptest"
 )

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/campaign/statefile"
-
-	"github.com/mailrun/mailrun/campaign"
 )
 
 // statusFixture writes a data file of 6 rows and a state file in which row
