@@ -181,7 +181,7 @@ func TestCSVSource(t *testing.T) {
 			name:    "semicolons without --delimiter",
 			file:    "data.csv",
 			data:    "email;name\na;A\n",
-			wantErr: `data.csv:1: the header has one column, "email;name": '; probably separates the fields`,
+			wantErr: `data.csv:1: the header has one column, "email;name": ';' probably separates the fields`,
 		},
 		{
 			name:    "old Mac line endings",
