@@ -104,11 +104,20 @@ type Renderer interface {
 type Sender interface {
 	// Send makes one delivery attempt of msg and returns the server's final
 	// reply to the message data (for example "250 2.0.0 Ok: queued as
-	// 4Bx1"). A failure is returned as a *DeliveryError whose Class says
-	// whether to retry (Temporary), record a failure (Permanent) or stop the
-	// run (Fatal). Send does not retry; the runner does. Send blocks on the
-	// sender's rate limit and returns ctx.Err() if ctx ends first.
-	Send(ctx context.Context, msg *Message) (reply string, err error)
+	// 4Bx1").
+	//
+	// Send first waits for what the attempt needs (the sender's rate limit,
+	// a connection); if ctx ends meanwhile it returns ctx.Err() and nothing
+	// was sent. Just before the first byte of the transaction it calls begin
+	// (when not nil): an error from begin ends Send with that error, with
+	// nothing sent. From then on the transaction runs to its end, whatever
+	// ctx does, bounded by the sender's timeouts; an attempt that tries
+	// several servers in turn calls begin before each.
+	//
+	// A failure is returned as a *DeliveryError whose Class says whether to
+	// retry (Temporary), record a failure (Permanent) or stop the run
+	// (Fatal). Send does not retry; the runner does.
+	Send(ctx context.Context, msg *Message, begin func() error) (reply string, err error)
 	// Close ends every connection politely (QUIT) and waits for them.
 	Close() error
 }
@@ -116,9 +125,10 @@ type Sender interface {
 // Journal records what happened to each message, durably. Methods are safe
 // for concurrent use.
 type Journal interface {
-	// Sending records that an attempt of msg is about to start. It returns
-	// once the record has reached the operating system, so that a crash
-	// after this point leaves the message recorded as unknown.
+	// Sending records that the first byte of an attempt of msg is about to
+	// leave (the Sender's begin). It returns once the record has reached
+	// the operating system, so that a crash after this point leaves the
+	// message recorded as unknown.
 	Sending(msg *Message) error
 	// Record appends the outcome o.
 	Record(o Outcome) error

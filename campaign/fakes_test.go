@@ -60,15 +60,21 @@ func (r fakeRenderer) Render(row campaign.Row) (*campaign.Message, error) {
 		Envelope: campaign.Envelope{From: "news@example.com", To: []string{row.Fields["email"]}}, Data: []byte("Subject: hi\r\n\r\nhi\r\n")}, nil
 }
 
-// fakeSender delivers into a map of attempts per key; fail, when set, decides
-// the error of each attempt (attempt counts from 1).
+// fakeSender delivers into a map of attempts per key, calling begin first;
+// fail, when set, decides the error of each attempt (attempt counts from 1).
 type fakeSender struct {
 	mu       sync.Mutex
 	attempts map[string]int
 	fail     func(key string, attempt int) error
 }
 
-func (s *fakeSender) Send(_ context.Context, msg *campaign.Message) (string, error) {
+func (s *fakeSender) Send(ctx context.Context, msg *campaign.Message, begin func() error) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := begin(); err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.attempts == nil {

@@ -97,9 +97,11 @@ type job struct {
 // Run executes the campaign. It checks the template's columns against the
 // source first and returns the *InputError before anything is sent.
 //
-// Cancelling ctx stops taking new rows; attempts already under way finish
-// (bounded by the sender's timeouts) and are recorded, pending retries are
-// recorded as deferred, and Run returns ErrInterrupted. A Fatal delivery
+// Cancelling ctx stops taking new rows and ends every wait (rate limit,
+// connection, retry backoff) at once; transactions already on the wire
+// finish (bounded by the sender's timeouts) and are recorded, messages
+// attempted before are recorded as deferred, and Run returns
+// ErrInterrupted. A Fatal delivery
 // error stops the run the same way and is returned. Errors of the source
 // (other than *RowError), of the journal and of rendering setup are
 // returned as they are. In every case the Summary counts what happened.
@@ -136,16 +138,14 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if r.MaxPerDay > 0 {
 		st.cap = NewDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
 	}
-	// In-flight attempts must finish even after a stop: they get a context
-	// that is not cancelled with ctx.
-	sendCtx := context.WithoutCancel(ctx)
-
+	// Senders take the stop context: a stop ends every wait at once (rate,
+	// connection), while a transaction already begun runs to its end.
 	var workers sync.WaitGroup
 	for range r.Workers {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			st.work(sendCtx)
+			st.work(stopCtx)
 		}()
 	}
 	sum, prodErr := st.produce()

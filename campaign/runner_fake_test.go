@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -71,4 +72,38 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// blockingSender waits for its context like a sender waiting for a rate
+// limit that lets nothing through, and never begins a transaction.
+type blockingSender struct{ waiting chan struct{} }
+
+func (b *blockingSender) Send(ctx context.Context, _ *campaign.Message, _ func() error) (string, error) {
+	b.waiting <- struct{}{}
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+func (b *blockingSender) Close() error { return nil }
+
+// TestRunnerStopEndsWaitsAndBooksNothing: a stop while every worker waits
+// for the sender ends the run at once, and no row is booked (nothing was
+// sent, so nothing is unknown).
+func TestRunnerStopEndsWaitsAndBooksNothing(t *testing.T) {
+	src := &fakeRows{emails: []string{"a@x.test", "b@x.test", "c@x.test", "d@x.test"}}
+	snd := &blockingSender{waiting: make(chan struct{})}
+	j := &fakeJournal{}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-snd.waiting
+		<-snd.waiting
+		cancel()
+	}()
+	r := &campaign.Runner{Source: src, Renderer: fakeRenderer{}, Sender: snd, Journal: j, Workers: 2}
+	if _, err := r.Run(ctx); !errors.Is(err, campaign.ErrInterrupted) {
+		t.Fatalf("Run: %v, want ErrInterrupted", err)
+	}
+	if j.sending != 0 || len(j.records) != 0 {
+		t.Errorf("%d sending records and %v after a stop during the waits; want none", j.sending, j.records)
+	}
 }

@@ -52,17 +52,37 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	if !ok {
 		return
 	}
-	if err := r.Journal.Sending(j.msg); err != nil {
-		s.cap.Settle(slot, false)
-		s.failJournal(err)
+	// begin records that bytes are about to leave: only then can a crash
+	// leave the outcome unknown.
+	var begun bool
+	var journalErr error
+	begin := func() error {
+		if err := r.Journal.Sending(j.msg); err != nil {
+			journalErr = err
+			return err
+		}
+		if !begun {
+			begun = true
+			p.inFlight.Add(1)
+		}
+		return nil
+	}
+	reply, err := r.Sender.Send(ctx, j.msg, begin)
+	if begun {
+		p.inFlight.Add(-1)
+	}
+	s.cap.Settle(slot, MayHaveDelivered(err))
+	switch {
+	case journalErr != nil:
+		s.failJournal(journalErr)
 		s.jobs.Done()
+		return
+	case !begun && ctx.Err() != nil:
+		// The run stopped while the attempt waited: nothing was sent.
+		s.abandon(j)
 		return
 	}
 	j.attempts++
-	p.inFlight.Add(1)
-	reply, err := r.Sender.Send(ctx, j.msg)
-	p.inFlight.Add(-1)
-	s.cap.Settle(slot, MayHaveDelivered(err))
 	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
 		o.Status, o.Reply = StatusDelivered, reply

@@ -111,7 +111,7 @@ func deliver(t *testing.T, msgs []*campaign.Message) []smtptest.Message {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
-		if _, err := pool.Send(context.Background(), m); err != nil {
+		if _, err := pool.Send(context.Background(), m, nil); err != nil {
 			t.Fatalf("row %d: %v", m.Row, err)
 		}
 	}

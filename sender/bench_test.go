@@ -46,7 +46,7 @@ func BenchmarkPoolSmtpSink(b *testing.B) {
 			for range workers {
 				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
-						if _, err := p.Send(context.Background(), msg); err != nil {
+						if _, err := p.Send(context.Background(), msg, nil); err != nil {
 							b.Error(err)
 							return
 						}

@@ -40,9 +40,9 @@ func NewOutbox(dir string) (*Outbox, error) {
 // Send writes msg and its envelope and returns "dry-run: wrote <file>". A
 // failure to write is a Fatal *campaign.DeliveryError (the disk is full or
 // the directory unusable: no later message would fare better). It returns
-// ctx.Err() if ctx has ended.
-func (o *Outbox) Send(ctx context.Context, msg *campaign.Message) (string, error) {
-	if err := ctx.Err(); err != nil {
+// ctx.Err() if ctx has ended, and calls begin before it writes.
+func (o *Outbox) Send(ctx context.Context, msg *campaign.Message, begin func() error) (string, error) {
+	if err := start(ctx, begin); err != nil {
 		return "", err
 	}
 	base := filepath.Join(o.dir, strings.TrimSuffix(Name(msg), ".eml"))

@@ -19,7 +19,7 @@ func TestOutbox(t *testing.T) {
 	}
 	msg := message(42, "to@example.com", "bcc@example.com")
 	msg.Key = "../Tö@example.com"
-	reply, err := o.Send(context.Background(), msg)
+	reply, err := o.Send(context.Background(), msg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestOutbox(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := o.Send(ctx, msg); !errors.Is(err, context.Canceled) {
+	if _, err := o.Send(ctx, msg, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Send with a cancelled context: %v", err)
 	}
 }
@@ -66,7 +66,7 @@ func TestOutboxUnwritable(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	_, err = o.Send(context.Background(), message(1))
+	_, err = o.Send(context.Background(), message(1), nil)
 	if campaign.ClassOf(err) != campaign.Fatal {
 		t.Errorf("Send into a removed directory: %v, want a fatal error", err)
 	}

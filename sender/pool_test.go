@@ -59,7 +59,7 @@ func TestDeliveredWithQueueID(t *testing.T) {
 			}
 			srv := smtptest.Start(t, opts...)
 			p := newPool(t, srv, nil)
-			reply, err := p.Send(context.Background(), message(1))
+			reply, err := p.Send(context.Background(), message(1), nil)
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -86,7 +86,7 @@ func TestEnvelopeReachesRcpt(t *testing.T) {
 	srv := smtptest.Start(t)
 	p := newPool(t, srv, nil)
 	to := []string{"to@example.com", "cc@example.com", "bcc@example.com"}
-	if _, err := p.Send(context.Background(), message(1, to...)); err != nil {
+	if _, err := p.Send(context.Background(), message(1, to...), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.Messages()[0].To; strings.Join(got, " ") != strings.Join(to, " ") {
@@ -111,7 +111,7 @@ func TestConnectionReuse(t *testing.T) {
 			srv := smtptest.Start(t)
 			p := newPool(t, srv, func(c *sender.Config) { c.MaxPerConn, c.IdleTimeout = tt.maxPerConn, tt.idle })
 			for i := range tt.send {
-				if _, err := p.Send(context.Background(), message(i+1)); err != nil {
+				if _, err := p.Send(context.Background(), message(i+1), nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -152,7 +152,7 @@ func TestRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := smtptest.Start(t, tt.opts...)
 			p := newPool(t, srv, nil)
-			_, err := p.Send(context.Background(), message(1, tt.to...))
+			_, err := p.Send(context.Background(), message(1, tt.to...), nil)
 			de := deliveryError(t, err)
 			if de.Class != tt.class || de.Code != tt.code || de.Enhanced != tt.enhanced || de.Recipient != tt.recipient || de.Ambiguous {
 				t.Errorf("got %s %d %q for %q (ambiguous %v), want %s %d %q for %q",
@@ -162,7 +162,7 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("server accepted %d messages after a refusal", n)
 			}
 			// The faults were for one attempt only: the next one goes through.
-			if _, err := p.Send(context.Background(), message(2, tt.to...)); err != nil {
+			if _, err := p.Send(context.Background(), message(2, tt.to...), nil); err != nil {
 				t.Fatalf("second Send: %v", err)
 			}
 		})
@@ -172,11 +172,11 @@ func TestRefusals(t *testing.T) {
 func TestCutMidDataIsAmbiguous(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.CutData(1))
 	p := newPool(t, srv, nil)
-	_, err := p.Send(context.Background(), message(1))
+	_, err := p.Send(context.Background(), message(1), nil)
 	if de := deliveryError(t, err); de.Class != campaign.Temporary || !de.Ambiguous || de.Code != 0 {
 		t.Fatalf("got %v, want temporary, ambiguous, no code", de)
 	}
-	if _, err := p.Send(context.Background(), message(2)); err != nil {
+	if _, err := p.Send(context.Background(), message(2), nil); err != nil {
 		t.Fatalf("Send after the cut: %v", err)
 	}
 	if srv.Connections() != 2 || len(srv.Messages()) != 1 {
@@ -187,7 +187,7 @@ func TestCutMidDataIsAmbiguous(t *testing.T) {
 func TestSlowRepliesTimeOut(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Delay(3*time.Second))
 	p := newPool(t, srv, func(c *sender.Config) { c.Timeout = 200 * time.Millisecond })
-	_, err := p.Send(context.Background(), message(1))
+	_, err := p.Send(context.Background(), message(1), nil)
 	if de := deliveryError(t, err); de.Class != campaign.Temporary || de.Code != 0 {
 		t.Fatalf("got %v, want a temporary failure without a code", de)
 	}
@@ -216,7 +216,7 @@ func testTooManyConnections(t *testing.T, configured rate.Limit) {
 			for i := range 5 {
 				// Retry temporary failures, as the runner does.
 				for attempt := 0; ; attempt++ {
-					_, err := p.Send(context.Background(), message(w*5+i+1))
+					_, err := p.Send(context.Background(), message(w*5+i+1), nil)
 					if err == nil {
 						break
 					}
@@ -266,14 +266,14 @@ func TestSlowDownHalvesRate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := smtptest.Start(t, tt.opt)
 			p := newPool(t, srv, func(c *sender.Config) { c.Rate = 100 })
-			_, err := p.Send(context.Background(), message(1))
+			_, err := p.Send(context.Background(), message(1), nil)
 			if de := deliveryError(t, err); de.Class != campaign.Temporary {
 				t.Fatalf("got %v, want a temporary failure", de)
 			}
 			if r := p.Stats().Rate; r != 50 {
 				t.Errorf("rate %v after a slow-down reply, want 50", r)
 			}
-			if _, err := p.Send(context.Background(), message(2)); err != nil {
+			if _, err := p.Send(context.Background(), message(2), nil); err != nil {
 				t.Fatalf("second Send: %v", err)
 			}
 			if got := srv.Connections(); got != tt.wantConns {
@@ -291,7 +291,7 @@ func TestRateWindow(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w; i < n; i += 4 {
-				if _, err := p.Send(context.Background(), message(i+1)); err != nil {
+				if _, err := p.Send(context.Background(), message(i+1), nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -318,18 +318,26 @@ func TestRateWindow(t *testing.T) {
 func TestSendHonoursContextAndClose(t *testing.T) {
 	srv := smtptest.Start(t)
 	p := newPool(t, srv, func(c *sender.Config) { c.Rate = rate.Every(time.Hour) })
-	if _, err := p.Send(context.Background(), message(1)); err != nil {
+	if _, err := p.Send(context.Background(), message(1), nil); err != nil {
 		t.Fatal(err) // the first token is free
 	}
+	// A Send waiting for the rate ends as soon as its context does, and
+	// never begins the transaction.
 	ctx, cancel := context.WithCancel(context.Background())
+	began := false
+	done := make(chan error)
+	go func() {
+		_, err := p.Send(ctx, message(2), func() error { began = true; return nil })
+		done <- err
+	}()
 	cancel()
-	if _, err := p.Send(ctx, message(2)); !errors.Is(err, context.Canceled) {
-		t.Errorf("Send with a cancelled context: %v", err)
+	if err := <-done; !errors.Is(err, context.Canceled) || began {
+		t.Errorf("Send cancelled while waiting for the rate: %v, begin called %v; want context.Canceled and no begin", err, began)
 	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Send(context.Background(), message(3)); !errors.Is(err, sender.ErrClosed) {
+	if _, err := p.Send(context.Background(), message(3), nil); !errors.Is(err, sender.ErrClosed) {
 		t.Errorf("Send after Close: %v, want ErrClosed", err)
 	}
 }
@@ -347,7 +355,7 @@ func TestDotStuffing(t *testing.T) {
 	for i, tt := range tests {
 		msg := message(i + 1)
 		msg.Data = []byte(tt.data)
-		if _, err := p.Send(context.Background(), msg); err != nil {
+		if _, err := p.Send(context.Background(), msg, nil); err != nil {
 			t.Fatalf("Send(%q): %v", tt.data, err)
 		}
 		if got := string(srv.Messages()[i].Data); got != tt.want {

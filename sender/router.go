@@ -263,7 +263,7 @@ func (r *Router) Stats() []RelayStats {
 // that allow it (see Router). Errors are those of Pool.Send, with a relay's
 // fatal failure turned Temporary, and the campaign.ErrNoRelay errors
 // described on Router.
-func (r *Router) Send(ctx context.Context, msg *campaign.Message) (string, error) {
+func (r *Router) Send(ctx context.Context, msg *campaign.Message, begin func() error) (string, error) {
 	tried := make([]bool, len(r.relays))
 	var last error
 	for {
@@ -272,7 +272,7 @@ func (r *Router) Send(ctx context.Context, msg *campaign.Message) (string, error
 			return "", err
 		}
 		msg.Relay = rl.Name
-		reply, err := rl.pool.Send(ctx, msg)
+		reply, err := rl.pool.Send(ctx, msg, begin)
 		again := r.settle(rl, day, err)
 		if err == nil {
 			return reply, nil

@@ -328,7 +328,7 @@ func TestRouterEveryRelayFailsFatally(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rt.Close()
-		_, err = rt.Send(context.Background(), message(1))
+		_, err = rt.Send(context.Background(), message(1), nil)
 		if de := deliveryError(t, err); de.Class != campaign.Fatal || de.Code != 535 || errors.Is(err, campaign.ErrNoRelay) {
 			t.Fatalf("%d relays refusing AUTH: %v, want a Fatal 535 that does not wrap ErrNoRelay", len(names), err)
 		}
@@ -357,7 +357,7 @@ func TestRouterEveryRelayOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	_, err = rt.Send(context.Background(), message(1))
+	_, err = rt.Send(context.Background(), message(1), nil)
 	if !errors.Is(err, campaign.ErrNoRelay) || campaign.ClassOf(err) != campaign.Fatal || !strings.Contains(err.Error(), "daily cap") {
 		t.Fatalf("Send with every relay at its cap: %v, want a Fatal error wrapping campaign.ErrNoRelay", err)
 	}
@@ -388,7 +388,7 @@ func TestRouterRoutesByFromDomain(t *testing.T) {
 		msg := message(i+1, fmt.Sprintf("to%d@example.net", i))
 		msg.Envelope.From = tt.from
 		for range 3 {
-			if _, err := rt.Send(context.Background(), msg); err != nil {
+			if _, err := rt.Send(context.Background(), msg, nil); err != nil {
 				t.Fatalf("from %s: %v", tt.from, err)
 			}
 			if msg.Relay != tt.want {
@@ -416,7 +416,7 @@ func TestRouterFatalRelayFailureIsTemporary(t *testing.T) {
 	// is sent through good in the same Send.
 	for i := range 3 {
 		msg := message(i+1, fmt.Sprintf("r%d@example.com", i))
-		if _, err := rt.Send(context.Background(), msg); err != nil || msg.Relay != "good" {
+		if _, err := rt.Send(context.Background(), msg, nil); err != nil || msg.Relay != "good" {
 			t.Fatalf("message %d: relay %q, error %v; want good, nil", i+1, msg.Relay, err)
 		}
 	}
@@ -441,11 +441,11 @@ func TestRouterDomainWithoutRelayIsTemporary(t *testing.T) {
 	}
 	defer rt.Close()
 	msg := message(1) // from news@example.com: only bad may send it
-	_, err = rt.Send(context.Background(), msg)
+	_, err = rt.Send(context.Background(), msg, nil)
 	if de := deliveryError(t, err); de.Class != campaign.Temporary || de.Code != 535 || !strings.Contains(de.Error(), "relay bad taken out of rotation") {
 		t.Errorf("first Send: %v, want bad's 535 as a Temporary error", err)
 	}
-	_, err = rt.Send(context.Background(), msg)
+	_, err = rt.Send(context.Background(), msg, nil)
 	if campaign.ClassOf(err) != campaign.Temporary || !errors.Is(err, campaign.ErrNoRelay) {
 		t.Errorf("second Send: %v, want a Temporary error wrapping ErrNoRelay (good still takes other.org)", err)
 	}

@@ -35,7 +35,7 @@ func TestAuth(t *testing.T) {
 				c.URL = "smtp://user@example.com@" + srv.Addr()
 				c.Auth, c.Password = tt.auth, tt.password
 			})
-			_, err := p.Send(context.Background(), message(1))
+			_, err := p.Send(context.Background(), message(1), nil)
 			if tt.want == 0 {
 				if err != nil {
 					t.Fatalf("Send: %v", err)
@@ -84,7 +84,7 @@ func TestTLS(t *testing.T) {
 					c.RootCAs = nil
 				}
 			})
-			_, err := p.Send(context.Background(), message(1))
+			_, err := p.Send(context.Background(), message(1), nil)
 			if tt.want == 0 {
 				if err != nil {
 					t.Fatalf("Send: %v", err)

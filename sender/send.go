@@ -23,10 +23,11 @@ import (
 // final dot), Permanent for 5xx replies, Fatal for failed AUTH or TLS and
 // servers that are not SMTP. When the server refuses a recipient, nothing is
 // sent and the error's Recipient names it. If ctx ends while Send waits for
-// a slot, the rate limit or a connection, Send returns ctx.Err(); a
-// transaction already started is finished. After Close, Send returns an
-// error wrapping ErrClosed.
-func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) {
+// a slot, the rate limit or a connection, Send returns ctx.Err() without
+// calling begin; begin is called just before the transaction's first byte,
+// and a transaction begun is finished whatever ctx does. After Close, Send
+// returns an error wrapping ErrClosed.
+func (p *Pool) Send(ctx context.Context, msg *campaign.Message, begin func() error) (string, error) {
 	if err := checkEnvelope(msg.Envelope); err != nil {
 		return "", err
 	}
@@ -58,6 +59,10 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 			return "", err
 		}
 	}
+	if err := start(ctx, begin); err != nil {
+		p.put(cn)
+		return "", err
+	}
 	reply, derr, usable := cn.send(msg)
 	cn.sent++
 	switch {
@@ -75,6 +80,18 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message) (string, error) 
 		return "", derr
 	}
 	return reply, nil
+}
+
+// start checks, just before a transaction's first byte, that ctx has not
+// ended, then calls begin (see campaign.Sender).
+func start(ctx context.Context, begin func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if begin == nil {
+		return nil
+	}
+	return begin()
 }
 
 // wait waits for the shared rate limit; it also ends when the pool closes.

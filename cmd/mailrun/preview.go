@@ -120,7 +120,7 @@ func previewItem(ctx context.Context, pipe *campaign.Pipeline, out *sender.Outbo
 		return failedEntry(err), nil
 	}
 	e := previewEntry{Row: it.Row.Num, Key: it.Key, File: sender.Name(msg), From: msg.Envelope.From}
-	if _, err := out.Send(ctx, msg); err != nil {
+	if _, err := out.Send(ctx, msg, nil); err != nil {
 		return e, fmt.Errorf("preview: %w", err)
 	}
 	e.View, err = parseMessage(msg.Data)
