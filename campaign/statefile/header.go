@@ -10,7 +10,7 @@ import (
 type stateHeader struct {
 	id           string
 	templateHash string // the latest
-	data         string
+	data         string // the latest
 	created      time.Time
 	changes      int // template changes allowed after the first record
 }
@@ -32,7 +32,12 @@ func (h *stateHeader) add(n int, r *lineRecord) error {
 	} else if string(r.id) != h.id {
 		return fmt.Errorf("campaign: campaign record for campaign %s in the state file of campaign %s", r.id, h.id)
 	} else {
-		h.changes++
+		if string(r.templateHash) != h.templateHash {
+			h.changes++
+		}
+		if len(r.data) > 0 {
+			h.data = string(r.data)
+		}
 	}
 	h.templateHash = string(r.templateHash)
 	return nil

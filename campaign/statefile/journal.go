@@ -22,12 +22,17 @@ type Header struct {
 	CampaignID string
 	// TemplateHash identifies the message template (render.Template.Hash).
 	TemplateHash string
-	// DataFile names the data file, for the record.
+	// DataFile names the data file ("-" for standard input); the state
+	// file records it made absolute. "" leaves it unrecorded and unchecked.
 	DataFile string
 	// AllowTemplateChange lets a campaign resume with a different template:
 	// a new campaign record noting the change is appended instead of failing
-	// with *CampaignMismatchError.
+	// with *campaign.TemplateChangedError.
 	AllowTemplateChange bool
+	// AllowDataChange lets a campaign resume with another data file (see
+	// Open): a new campaign record naming it is appended instead of failing
+	// with *campaign.DataChangedError.
+	AllowDataChange bool
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// CountDeliveredSince, when not zero, makes Open count the
@@ -57,8 +62,7 @@ type Journal struct {
 	path     string
 	id       string
 	now      func() time.Time
-	f        *os.File
-	lock     *stateLock
+	f        *os.File // holds the lock until closed
 	w        *groupWriter
 	idx      *index
 	unknown  int
@@ -81,52 +85,57 @@ var _ campaign.Journal = (*Journal)(nil)
 //
 // When the file exists, Open reads it to answer Previous. A last line
 // cut short by a crash is ignored and removed (see Recovered); an unusable
-// line anywhere else is an *campaign.InputError naming the line. Errors:
-// *LockedError if another run holds the file, *CampaignMismatchError if it
-// records another template hash (unless h.AllowTemplateChange), *campaign.InputError
-// if it is not a usable state file.
+// line anywhere else is an *campaign.InputError naming the line. The file
+// is written to, and its permissions narrowed to 0600, only once it is
+// known to be a state file of this campaign.
+//
+// Errors: *campaign.LockedError if another run holds the file, whatever
+// path reached it; *campaign.TemplateChangedError if it records another
+// template hash (unless h.AllowTemplateChange); *campaign.DataChangedError
+// if it records another data file (unless h.AllowDataChange; the same file
+// reached by another path, or grown by appended rows, is not another one);
+// *campaign.InputError if it is not a usable state file (not a regular
+// file, a symbolic link to nothing, not a state file).
 func Open(path string, h Header) (*Journal, error) {
 	now := h.Now
 	if now == nil {
 		now = time.Now
 	}
-	lock, err := acquireLock(path)
+	f, err := openLocked(path)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, now: now, lock: lock}
+	j := &Journal{path: path, now: now, f: f}
 	if err := j.open(h); err != nil {
-		if j.f != nil {
-			_ = j.f.Close()
-		}
-		_ = lock.release()
+		_ = f.Close()
 		return nil, err
 	}
 	j.w = newGroupWriter(j.f)
 	return j, nil
 }
 
-// open opens or creates the file and loads what it records.
+// open loads what the locked file records, or starts it when it is empty,
+// then narrows its permissions.
 func (j *Journal) open(h Header) error {
-	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	fi, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("campaign: open state file: %w", err)
 	}
-	j.f = f
-	fi, err := f.Stat()
+	if fi.Size() == 0 {
+		err = j.create(h)
+	} else {
+		err = j.resume(h)
+	}
 	if err != nil {
-		return fmt.Errorf("campaign: open state file: %w", err)
+		return err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if err := f.Chmod(0o600); err != nil {
+		if err := j.f.Chmod(0o600); err != nil {
 			return fmt.Errorf("campaign: restrict state file permissions: %w", err)
 		}
 		j.warnings = append(j.warnings, fmt.Sprintf("state file %s was readable by others (mode %v): changed to 0600", j.path, fi.Mode().Perm()))
 	}
-	if fi.Size() == 0 {
-		return j.create(h)
-	}
-	return j.resume(h)
+	return nil
 }
 
 // create writes the campaign record of a new state file.
@@ -159,7 +168,7 @@ func (j *Journal) writeHeader(h Header, prevHash string) error {
 		ID:               j.id,
 		TemplateHash:     h.TemplateHash,
 		PrevTemplateHash: prevHash,
-		Data:             h.DataFile,
+		Data:             dataPath(h.DataFile),
 		Created:          j.now().UTC().Format(time.RFC3339),
 		Version:          stateVersion,
 	})
@@ -232,11 +241,19 @@ func (j *Journal) resume(h Header) error {
 		}
 	}
 	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
-	if hdr.templateHash != h.TemplateHash {
-		if !h.AllowTemplateChange {
-			return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
-		}
+	newTemplate := hdr.templateHash != h.TemplateHash
+	if newTemplate && !h.AllowTemplateChange {
+		return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
+	}
+	newData := !sameDataFile(hdr.data, h.DataFile)
+	if newData && !h.AllowDataChange {
+		return &campaign.DataChangedError{Path: j.path, Recorded: hdr.data, Data: h.DataFile}
+	}
+	switch {
+	case newTemplate:
 		return j.writeHeader(h, hdr.templateHash)
+	case newData:
+		return j.writeHeader(h, "")
 	}
 	return nil
 }
@@ -333,17 +350,14 @@ func (j *Journal) Record(o campaign.Outcome) error {
 	return j.w.append(line, false)
 }
 
-// Close writes and syncs every queued record, closes the file and releases
-// the lock. It returns the first write or sync error of the journal's life.
+// Close writes and syncs every queued record and closes the file, which
+// releases its lock. It returns the first write or sync error of the journal's life.
 // It is safe to call more than once.
 func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
 		err := j.w.close()
 		if cerr := j.f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("campaign: close state file: %w", cerr)
-		}
-		if lerr := j.lock.release(); err == nil && lerr != nil {
-			err = fmt.Errorf("campaign: unlock state file: %w", lerr)
 		}
 		j.closeErr = err
 	})

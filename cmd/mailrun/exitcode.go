@@ -116,6 +116,10 @@ var exitRules = []exitRule{
 		return err.Error() + "; to resume it with this template anyway, add --allow-template-change " +
 			"(rows already delivered stay delivered), or start a new campaign with another --state file"
 	}},
+	{"state file of another data file", exitStateLocked, isType[*campaign.DataChangedError], func(err error) string {
+		return err.Error() + "; to resume it with this data file anyway, add --allow-data-change " +
+			"(its recipients count as this list's), or start a new campaign with another --state file"
+	}},
 	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},

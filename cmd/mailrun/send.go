@@ -55,6 +55,7 @@ func sendFlags() []cli.Flag {
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-data-change", Usage: "resume even though the state file was made for another data file", EnvVars: envVars("allow-data-change")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "send at most `N` messages this run", EnvVars: envVars("limit")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending", EnvVars: envVars("dry-run")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
@@ -111,6 +112,7 @@ func runSend(c *cli.Context) error {
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
+		AllowDataChange:     c.Bool("allow-data-change"),
 	}
 	if maxPerDay > 0 || anyRelayCap(relays) {
 		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
