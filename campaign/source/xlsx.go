@@ -47,6 +47,12 @@ type xlsxSource struct {
 // inline strings (see inlineWorkbook), removed once excelize has read it;
 // if the copy cannot be made, the original is read.
 func openXLSXSource(path string, opts Options) (*xlsxSource, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, openError(path, err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, &campaign.InputError{File: path, Err: errors.New("not a regular file: a workbook is read at random places, " +
+			"which a named pipe or a device does not allow; copy it to a file first, or give CSV")}
+	}
 	name := path
 	if inlined, err := inlineWorkbook(path); err == nil && inlined != "" {
 		name = inlined
