@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/wneessen/go-mail/smtp"
 	"golang.org/x/time/rate"
 )
 
@@ -124,9 +125,10 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// dial opens a new connection. A 421 greeting slows the rate down.
+// dial opens a new connection. A 421 greeting slows the rate down. It
+// returns ctx.Err() as soon as ctx ends (see dialUntil).
 func (p *Pool) dial(ctx context.Context) (*conn, error) {
-	c, err := p.client.DialToSMTPClientWithContext(ctx)
+	c, err := dialUntil(ctx, p.client.DialToSMTPClientWithContext)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -142,6 +144,33 @@ func (p *Pool) dial(ctx context.Context) (*conn, error) {
 	p.dials.Add(1)
 	p.log.Debug("smtp connected", "server", p.ep.String())
 	return newConn(c, p.cfg.Timeout), nil
+}
+
+// dialUntil runs dial and returns its result, or ctx.Err() as soon as ctx
+// ends: go-mail ends only the TCP connect with ctx, while the greeting,
+// EHLO, STARTTLS and AUTH wait as long as the timeout allows. A connection
+// that the abandoned dial completes later is closed.
+func dialUntil(ctx context.Context, dial func(context.Context) (*smtp.Client, error)) (*smtp.Client, error) {
+	type result struct {
+		c   *smtp.Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := dial(ctx)
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.c != nil {
+				_ = r.c.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // redact removes the password from err's text, should a server or library

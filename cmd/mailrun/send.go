@@ -69,6 +69,7 @@ func runSend(c *cli.Context) error {
 	if err := requireFlags(c, "data", "template"); err != nil {
 		return err
 	}
+	ignoreBrokenPipe()
 	log := newLogger(c)
 	var relays []relaySpec
 	if !c.Bool("dry-run") {

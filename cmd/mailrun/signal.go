@@ -9,14 +9,15 @@ import (
 	"syscall"
 )
 
-// signalContext returns a context that the first SIGINT or SIGTERM cancels,
-// so that the run stops taking rows and drains. A second signal exits at
+// signalContext returns a context that the first SIGINT, SIGTERM or SIGHUP
+// cancels, so that the run stops taking rows, ends every wait and drains;
+// the command then prints its summary as usual. A second signal exits at
 // once with code 130: every record written so far is whole, so the state
 // stays consistent. The returned func stops listening.
 func signalContext(parent context.Context, errw io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -39,3 +40,8 @@ func signalContext(parent context.Context, errw io.Writer) (context.Context, fun
 		cancel()
 	}
 }
+
+// ignoreBrokenPipe keeps a closed stdout or stderr (mailrun send 2>&1 |
+// head) from killing the process: writes to it fail with EPIPE, which the
+// log and the progress display ignore, and the run goes on to its end.
+func ignoreBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }
