@@ -147,6 +147,9 @@ func inputMessage(err error) string {
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
 	}
+	if hint := limitHint(err); hint != "" {
+		return err.Error() + hint
+	}
 	return ""
 }
 

@@ -25,11 +25,17 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := sourceLimits(c)
+	if err != nil {
+		return nil, err
+	}
 	return source.Open(c.String("data"), source.Options{
 		Sheet:     c.String("sheet"),
 		Delimiter: delim,
 		Encoding:  c.String("encoding"),
 		Stdin:     c.App.Reader,
+		Limits:    limits,
+		TempDir:   scratchDir(),
 	})
 }
 

@@ -38,6 +38,7 @@ func main() {
 // stderr, and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	defer removeScratch()
 	app := newApp(stdin, stdout, stderr)
 	err := app.RunContext(ctx, args)
 	var ae *actionErr

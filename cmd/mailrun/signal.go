@@ -16,8 +16,7 @@ import (
 // stays consistent. The returned func stops listening.
 func signalContext(parent context.Context, errw io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ch := stopSignals()
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -30,6 +29,7 @@ func signalContext(parent context.Context, errw io.Writer) (context.Context, fun
 		select {
 		case <-ch:
 			fmt.Fprintln(errw, "mailrun: quit; run the same command again to resume")
+			removeScratch()
 			os.Exit(130)
 		case <-done:
 		}
@@ -38,6 +38,35 @@ func signalContext(parent context.Context, errw io.Writer) (context.Context, fun
 		signal.Stop(ch)
 		close(done)
 		cancel()
+	}
+}
+
+// stopSignals returns a channel that receives the signals that stop a
+// command: SIGINT, SIGTERM and SIGHUP.
+func stopSignals() chan os.Signal {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	return ch
+}
+
+// quitOnSignal makes a command that writes no state (validate, preview)
+// quit at once on SIGINT, SIGTERM or SIGHUP, exiting 130, after removing
+// its temporary files. The returned func stops listening.
+func quitOnSignal(errw io.Writer) func() {
+	ch := stopSignals()
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			removeScratch()
+			fmt.Fprintln(errw, "\nmailrun: interrupted")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
 	}
 }
 

@@ -46,6 +46,7 @@ type validation struct {
 // runValidate is the Action of validate.
 func runValidate(c *cli.Context) error {
 	log := newLogger(c)
+	defer quitOnSignal(c.App.ErrWriter)()
 	src, tmpl, err := openInputs(c, "validate")
 	if err != nil {
 		return err
@@ -108,7 +109,7 @@ func (v *validation) note(msg *campaign.Message) {
 // problem prints err, a row's problem, as one "row N (key): reason" line.
 func (v *validation) problem(out io.Writer, err error) {
 	v.problems++
-	fmt.Fprintln(out, oneLine(err.Error()))
+	fmt.Fprintln(out, oneLine(err.Error())+limitHint(err))
 }
 
 // summary prints the counts of the run.

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/urfave/cli/v2"
+)
+
+// limitFlags are the flags that bound what a data file may hold: each
+// limit, when reached, is an error that names this flag.
+func limitFlags() []cli.Flag {
+	return []cli.Flag{
+		stringFlag("max-field-size", "1MiB", "the largest `SIZE` of a CSV field, an XLSX cell or shared string", false),
+		stringFlag("max-row-size", "16MiB", "the most a row's fields may hold together (`SIZE`)", false),
+		intFlag("max-row-cells", source.DefaultRowCells, "the most cells (fields) of one row"),
+		stringFlag("max-xlsx-part", "1GiB", "the largest `SIZE` of an uncompressed .xlsx worksheet or shared-strings table; "+
+			"the workbook's other XML parts may take 1/512 of it together, its images 1/16", false),
+		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "the most strings an .xlsx shared-strings table may hold (about 48 bytes of memory each)"),
+	}
+}
+
+// limitFlag names the flag that raises each limit.
+var limitFlag = map[campaign.Limit]string{
+	campaign.LimitFieldSize:   "--max-field-size",
+	campaign.LimitRowSize:     "--max-row-size",
+	campaign.LimitRowCells:    "--max-row-cells",
+	campaign.LimitXLSXPart:    "--max-xlsx-part",
+	campaign.LimitXLSXStrings: "--max-xlsx-strings",
+}
+
+// limitHint returns "; raise the limit with --FLAG if the file is right"
+// for an error that wraps a *campaign.LimitError, else "".
+func limitHint(err error) string {
+	var le *campaign.LimitError
+	if !errors.As(err, &le) || limitFlag[le.Limit] == "" {
+		return ""
+	}
+	return " (if that is right, raise the limit with " + limitFlag[le.Limit] + ")"
+}
+
+// sourceLimits reads the limit flags; a command without them gets the
+// defaults. A size that does not parse is a usage error.
+func sourceLimits(c *cli.Context) (source.Limits, error) {
+	var l source.Limits
+	for _, f := range []struct {
+		name string
+		dst  *int64
+	}{{"max-field-size", &l.FieldSize}, {"max-row-size", &l.RowSize}, {"max-xlsx-part", &l.XLSXPart}} {
+		if v := c.String(f.name); v != "" {
+			n, err := parseSize(v)
+			if err != nil {
+				return l, usageError("--" + f.name + ": " + err.Error())
+			}
+			*f.dst = n
+		}
+	}
+	l.RowCells, l.XLSXStrings = c.Int("max-row-cells"), c.Int("max-xlsx-strings")
+	if l.RowCells < 0 || l.XLSXStrings < 0 {
+		return l, usageError("--max-row-cells and --max-xlsx-strings must be at least 1")
+	}
+	return l, nil
+}
+
+// parseSize reads a size in bytes: a whole number with an optional binary
+// unit, K, M or G (KB and KiB alike are 1024 bytes): "1MiB", "512K",
+// "1048576".
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
+	shift := 0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			shift = 10
+		case 'M':
+			shift = 20
+		case 'G':
+			shift = 30
+		}
+		if shift > 0 {
+			t = strings.TrimSpace(t[:n-1])
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("want a size such as 1MiB, 512KiB or 2GiB, not %q", s)
+	}
+	return n << shift, nil
+}

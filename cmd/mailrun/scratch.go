@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+	"sync"
+)
+
+// scratch is the folder of this process's temporary files (the unzipped
+// parts of an XLSX workbook), made on first use. It is removed when the
+// command returns (run), and when a signal ends the process (signal.go):
+// no temporary file outlives mailrun, short of a kill -9.
+var scratch struct {
+	sync.Mutex
+	dir string
+}
+
+// scratchDir returns the scratch folder, making it if needed; "" when it
+// cannot be made (the caller's default temporary folder is then used).
+func scratchDir() string {
+	scratch.Lock()
+	defer scratch.Unlock()
+	if scratch.dir == "" {
+		if d, err := os.MkdirTemp("", "mailrun-"); err == nil {
+			scratch.dir = d
+		}
+	}
+	return scratch.dir
+}
+
+// removeScratch removes the scratch folder and all in it.
+func removeScratch() {
+	scratch.Lock()
+	defer scratch.Unlock()
+	if scratch.dir != "" {
+		os.RemoveAll(scratch.dir)
+		scratch.dir = ""
+	}
+}
