@@ -30,3 +30,6 @@ func ExecuteBoth(t *Template, fields map[string]string) (fast, slow string, fast
 	}
 	return f.String(), s.String(), fastErr, slowErr
 }
+
+// AttachmentReads returns how many times t read an attached file.
+func AttachmentReads(t *Template) int64 { return t.files.reads.Load() }

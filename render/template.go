@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,7 +40,20 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// MaxAttachmentSize bounds each attached or embedded file (default
+	// 25 MiB); MaxMessageSize bounds the rendered message, and each part
+	// while it is rendered (default 40 MiB); MaxRenderTime bounds the time
+	// one row's message takes to render (default 10s; see Render).
+	MaxAttachmentSize, MaxMessageSize int64
+	MaxRenderTime                     time.Duration
 }
+
+// The default limits of Options.
+const (
+	DefaultMaxAttachmentSize = 25 << 20
+	DefaultMaxMessageSize    = 40 << 20
+	DefaultMaxRenderTime     = 10 * time.Second
+)
 
 // Template is a parsed message template. It implements campaign.Renderer and
 // is safe for concurrent use.
@@ -67,6 +79,9 @@ type Template struct {
 	root      *os.Root // nil when the template attaches nothing
 
 	unsub *unsubscribe // nil without Options.UnsubscribeURL
+
+	guard *guard       // bounds each render
+	files *attachCache // the attached files, read once
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -80,11 +95,20 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxAttachmentSize <= 0 {
+		opts.MaxAttachmentSize = DefaultMaxAttachmentSize
+	}
+	if opts.MaxMessageSize <= 0 {
+		opts.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if opts.MaxRenderTime <= 0 {
+		opts.MaxRenderTime = DefaultMaxRenderTime
+	}
 	src, err := os.ReadFile(templatePath)
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts, guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
 	h := sha256.New()
 	h.Write(src)
 
@@ -109,15 +133,18 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
+		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(t.textSrc)
 		if err != nil {
 			return nil, parseError(opts.TextPath, 0, err)
+		}
+		if err := t.checkTemplate(opts.TextPath, 0, textTrees(t.text), t.guard.textFuncs()); err != nil {
+			return nil, err
 		}
 		t.textFields = fieldsOf(t.text)
 	}
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
-		t.text = deriveText(t.bodySrc, t.bodyFields)
+		t.text = deriveText(t.bodySrc, t.bodyFields, t.guard.textFuncs())
 	}
 	if t.text != nil {
 		t.textPlan = compilePlan(t.text.Tree, textFilters)
@@ -181,14 +208,18 @@ func (t *Template) parseFile(src string) error {
 
 	t.bodyLine = end + 2
 	t.bodySrc = strings.Join(lines[end+1:], "\n")
-	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
+	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(t.guard.htmlFuncs()).Parse(t.bodySrc)
 	if err != nil {
 		return parseError(t.path, t.bodyLine-1, err)
 	}
+	if err := t.checkTemplate(t.path, t.bodyLine-1, htmlTrees(body), t.guard.htmlFuncs()); err != nil {
+		return err
+	}
 	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here.
+	// now so that an escaping problem is reported as a template error here;
+	// the guard stops the execution at its first function call or write.
 	var escErr *htmltemplate.Error
-	if err := body.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
+	if err := t.guard.escape(body); errors.As(err, &escErr) {
 		line := escErr.Line
 		if line > 0 {
 			line += t.bodyLine - 1
@@ -253,5 +284,6 @@ func (t *Template) openAttachDir() error {
 		return &campaign.InputError{File: t.attachDir, Err: fmt.Errorf("render: attachment folder: %w", err)}
 	}
 	t.root = root
+	t.files = &attachCache{max: 4 * t.opts.MaxAttachmentSize}
 	return nil
 }

@@ -15,8 +15,8 @@ import (
 // does not; otherwise it returns nil and each row's rendered HTML is
 // converted instead. The two give the same text except that a field value
 // is inserted as it is, not as HTML (a line break in a value stays one).
-func deriveText(bodySrc string, bodyFields []string) *texttemplate.Template {
-	t, err := texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(htmlToText(bodySrc))
+func deriveText(bodySrc string, bodyFields []string, funcs texttemplate.FuncMap) *texttemplate.Template {
+	t, err := texttemplate.New("text").Option("missingkey=error").Funcs(funcs).Parse(htmlToText(bodySrc))
 	if err != nil {
 		return nil
 	}

@@ -59,3 +59,26 @@ func TestValidateRefusesAWorkbookThatIsNotAFile(t *testing.T) {
 	wantCode(t, r, 3)
 	wantOneError(t, r, "regular file")
 }
+
+// TestAttachANamedPipeFailsTheRow names a FIFO in Attach: validate and send
+// must fail that row with the reason, not wait for a writer.
+func TestAttachANamedPipeFailsTheRow(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.pdf"), 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	writeFile(t, filepath.Join(dir, "ok.pdf"), "%PDF-1.4\n")
+	data, tmpl := filepath.Join(dir, "list.csv"), filepath.Join(dir, "t.html")
+	writeFile(t, data, "email,file\nr1@example.com,pipe.pdf\nr2@example.com,ok.pdf\n")
+	writeFile(t, tmpl, "From: a@example.com\nTo: {{.email}}\nSubject: hi\nAttach: {{.file}}\n\n<p>Hi</p>\n")
+	r := mailrun(t, "", "validate", "--data", data, "--template", tmpl)
+	wantCode(t, r, 3)
+	if !strings.Contains(r.stdout, `row 1 (r1@example.com): column "file": render: Attach: "pipe.pdf": not a regular file`) {
+		t.Errorf("validate does not name the row and the reason:\n%s", r.stdout)
+	}
+	srv := smtptest.Start(t)
+	wantCode(t, mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://"+srv.Addr(), "-q"), 4)
+	if got := srv.PerRecipient(); got["r2@example.com"] != 1 || got["r1@example.com"] != 0 {
+		t.Errorf("the server received %v, want r2's message only", got)
+	}
+}

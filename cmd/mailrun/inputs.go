@@ -60,7 +60,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return render.New(path, render.Options{
+	opts := render.Options{
 		CampaignID:     campaignID,
 		KeyColumn:      c.String("key"),
 		TextPath:       c.String("text"),
@@ -68,7 +68,11 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
-	})
+	}
+	if err := renderLimits(c, &opts); err != nil {
+		return nil, err
+	}
+	return render.New(path, opts)
 }
 
 // parseDelimiter turns the --delimiter value into a rune: 0 for "" (the

@@ -9,7 +9,9 @@ import (
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/source"
+	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 )
 
 // limitFlags are the flags that bound what a data file may hold: each
@@ -22,16 +24,23 @@ func limitFlags() []cli.Flag {
 		stringFlag("max-xlsx-part", "1GiB", "the largest `SIZE` of an uncompressed .xlsx worksheet or shared-strings table; "+
 			"the workbook's other XML parts may take 1/512 of it together, its images 1/16", false),
 		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "the most strings an .xlsx shared-strings table may hold (about 48 bytes of memory each)"),
+		stringFlag("max-attachment-size", "25MiB", "the largest `SIZE` of a file that Attach: or Embed: names", false),
+		stringFlag("max-message-size", "40MiB", "the largest `SIZE` of a rendered message", false),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-render-time", Value: render.DefaultMaxRenderTime,
+			Usage: "the longest one row's message may take to render", EnvVars: envVars("max-render-time")}),
 	}
 }
 
 // limitFlag names the flag that raises each limit.
 var limitFlag = map[campaign.Limit]string{
-	campaign.LimitFieldSize:   "--max-field-size",
-	campaign.LimitRowSize:     "--max-row-size",
-	campaign.LimitRowCells:    "--max-row-cells",
-	campaign.LimitXLSXPart:    "--max-xlsx-part",
-	campaign.LimitXLSXStrings: "--max-xlsx-strings",
+	campaign.LimitFieldSize:      "--max-field-size",
+	campaign.LimitRowSize:        "--max-row-size",
+	campaign.LimitRowCells:       "--max-row-cells",
+	campaign.LimitXLSXPart:       "--max-xlsx-part",
+	campaign.LimitXLSXStrings:    "--max-xlsx-strings",
+	campaign.LimitAttachmentSize: "--max-attachment-size",
+	campaign.LimitMessageSize:    "--max-message-size",
+	campaign.LimitRenderTime:     "--max-render-time",
 }
 
 // limitHint returns "; raise the limit with --FLAG if the file is right"
@@ -48,23 +57,49 @@ func limitHint(err error) string {
 // defaults. A size that does not parse is a usage error.
 func sourceLimits(c *cli.Context) (source.Limits, error) {
 	var l source.Limits
-	for _, f := range []struct {
-		name string
-		dst  *int64
-	}{{"max-field-size", &l.FieldSize}, {"max-row-size", &l.RowSize}, {"max-xlsx-part", &l.XLSXPart}} {
-		if v := c.String(f.name); v != "" {
-			n, err := parseSize(v)
-			if err != nil {
-				return l, usageError("--" + f.name + ": " + err.Error())
-			}
-			*f.dst = n
-		}
+	if err := readSizes(c, sizeFlag{"max-field-size", &l.FieldSize}, sizeFlag{"max-row-size", &l.RowSize}, sizeFlag{"max-xlsx-part", &l.XLSXPart}); err != nil {
+		return l, err
 	}
 	l.RowCells, l.XLSXStrings = c.Int("max-row-cells"), c.Int("max-xlsx-strings")
 	if l.RowCells < 0 || l.XLSXStrings < 0 {
 		return l, usageError("--max-row-cells and --max-xlsx-strings must be at least 1")
 	}
 	return l, nil
+}
+
+// renderLimits reads the limits of a render into opts; a command without
+// the flags gets the defaults. A size that does not parse is a usage
+// error.
+func renderLimits(c *cli.Context, opts *render.Options) error {
+	if err := readSizes(c, sizeFlag{"max-attachment-size", &opts.MaxAttachmentSize}, sizeFlag{"max-message-size", &opts.MaxMessageSize}); err != nil {
+		return err
+	}
+	opts.MaxRenderTime = c.Duration("max-render-time")
+	if opts.MaxRenderTime < 0 {
+		return usageError("--max-render-time must not be negative")
+	}
+	return nil
+}
+
+// sizeFlag is a flag holding a size, and where its value goes.
+type sizeFlag struct {
+	name string
+	dst  *int64
+}
+
+// readSizes reads the size flags that have a value; one that does not
+// parse is a usage error.
+func readSizes(c *cli.Context, flags ...sizeFlag) error {
+	for _, f := range flags {
+		if v := c.String(f.name); v != "" {
+			n, err := parseSize(v)
+			if err != nil {
+				return usageError("--" + f.name + ": " + err.Error())
+			}
+			*f.dst = n
+		}
+	}
+	return nil
 }
 
 // parseSize reads a size in bytes: a whole number with an optional binary
