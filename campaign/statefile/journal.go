@@ -333,7 +333,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 	if err != nil {
 		return fmt.Errorf("campaign: journal: %w", err)
 	}
-	return j.w.append(line, true)
+	return j.w.append(line, campaign.StatusSending, true)
 }
 
 // Record queues the outcome o; its Status must be one of the campaign.Status
@@ -347,8 +347,14 @@ func (j *Journal) Record(o campaign.Outcome) error {
 	if err != nil {
 		return fmt.Errorf("campaign: journal: %w", err)
 	}
-	return j.w.append(line, false)
+	return j.w.append(line, o.Status, false)
 }
+
+// Lost returns, by status, the outcomes that Record queued but that a
+// failed write (a full disk) kept from the file; after Close it is final.
+// The state file shows such messages as unknown: a summary of the run
+// must not count them.
+func (j *Journal) Lost() map[campaign.Status]int { return j.w.lostLines() }
 
 // Close writes and syncs every queued record and closes the file, which
 // releases its lock. It returns the first write or sync error of the journal's life.

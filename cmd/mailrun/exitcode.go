@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -40,9 +41,9 @@ type (
 		n     int64
 		state string
 	}
-	// rowsPending: temporary failures remain after retries, or unknown
-	// outcomes were left alone.
-	rowsPending struct{ n int64 }
+	// rowsPending: temporary failures remain after retries (n), or
+	// unknown outcomes were left alone by --unknown skip (unknown).
+	rowsPending struct{ n, unknown int64 }
 	// limitReached: --limit stopped the run before the data ended.
 	limitReached struct{}
 	// capReached: --max-per-day stopped the run until resumeAt.
@@ -59,7 +60,16 @@ func (e *rowsFailed) Error() string {
 }
 
 func (e *rowsPending) Error() string {
-	return fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n)
+	var parts []string
+	if e.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n))
+	}
+	if e.unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%s whose outcome is unknown (the server may have taken them) were left alone by "+
+			"--unknown skip, and will be on every run with it; to send them again with the same Message-ID, run with --unknown send",
+			plural(int(e.unknown), "message")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (e *limitReached) Error() string {

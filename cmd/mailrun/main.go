@@ -108,6 +108,7 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 		if err := checkLogFlags(c); err != nil {
 			return err
 		}
+		warnSecretFiles(c, newLogger(c))
 		if own != nil {
 			return own(c)
 		}

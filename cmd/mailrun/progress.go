@@ -130,6 +130,7 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("duplicate recipients", sum.Duplicates)
 	row("suppressed (--suppress)", sum.Suppressed)
 	row("other shards (--shard)", sum.OtherShard)
+	row("not in the state file", sum.Unrecorded)
 	fmt.Fprintf(w, "  state: %s\n", state)
 	if sum.Limited {
 		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")

@@ -174,6 +174,7 @@ func runSend(c *cli.Context) error {
 	if err := j.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	sum.Unrecord(j.Lost())
 	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
 	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
 }
@@ -189,7 +190,7 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxP
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
-		return &rowsPending{n: sum.Deferred + sum.UnknownSkipped}
+		return &rowsPending{n: sum.Deferred, unknown: sum.UnknownSkipped}
 	case sum.Limited:
 		return &limitReached{}
 	}
