@@ -34,9 +34,10 @@ type Options struct {
 	Stdin io.Reader
 	// Limits bounds fields, rows and workbook parts (zero: the defaults).
 	Limits Limits
-	// TempDir is where a workbook's large parts are unzipped, in a folder
-	// of their own that Close removes; "" means os.TempDir().
-	TempDir string
+	// TempDir, called only when a workbook is opened, returns where its
+	// large parts are unzipped, in a folder of their own that Close
+	// removes; nil (or "") means os.TempDir().
+	TempDir func() string
 }
 
 // stdinName is the file name errors give for the path "-".

@@ -57,7 +57,11 @@ func openXLSXSource(path string, opts Options) (*xlsxSource, error) {
 	if err := checkWorkbook(path, lim); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(opts.TempDir, "mailrun-xlsx-")
+	parent := ""
+	if opts.TempDir != nil {
+		parent = opts.TempDir()
+	}
+	tmp, err := os.MkdirTemp(parent, "mailrun-xlsx-")
 	if err != nil {
 		return nil, &campaign.InputError{File: path, Err: fmt.Errorf("cannot make a folder for temporary files: %w", err)}
 	}

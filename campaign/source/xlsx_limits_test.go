@@ -87,7 +87,7 @@ func TestXLSXWithinLimitsReadsAndCleansUp(t *testing.T) {
 		`<row r="2"><c t="s"><v>2</v></c><c t="inlineStr"><is><t>Ann</t></is></c></row>`),
 		xlsxtest.Part{Name: xlsxtest.StringsName, Head: xlsxtest.StringsHead + `<si><t>email</t></si><si><t>name</t></si><si><t>ann@example.com</t></si>`,
 			Block: `<si><t>unused</t></si>`, Repeat: 100_000, Tail: xlsxtest.StringsTail})
-	src, err := source.Open(path, source.Options{TempDir: tmp})
+	src, err := source.Open(path, source.Options{TempDir: func() string { return tmp }})
 	checkSource(t, src, err, "", []string{"email", "name"}, []string{"1: email=ann@example.com|name=Ann"})
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("%d temporary files left after Close: %v", len(entries), entries)

@@ -35,7 +35,7 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 		Encoding:  c.String("encoding"),
 		Stdin:     c.App.Reader,
 		Limits:    limits,
-		TempDir:   scratchDir(),
+		TempDir:   scratchDir,
 	})
 }
 
