@@ -29,6 +29,7 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	raiseMemoryLimitFor(c.String("data"))
 	return source.Open(c.String("data"), source.Options{
 		Sheet:     c.String("sheet"),
 		Delimiter: delim,
