@@ -19,15 +19,15 @@ import (
 func limitFlags() []cli.Flag {
 	return []cli.Flag{
 		stringFlag("max-field-size", "1MiB", "the largest `SIZE` of a CSV field, an XLSX cell or shared string", false),
-		stringFlag("max-row-size", "16MiB", "the most a row's fields may hold together (`SIZE`)", false),
-		intFlag("max-row-cells", source.DefaultRowCells, "the most cells (fields) of one row"),
+		stringFlag("max-row-size", "16MiB", "the most `SIZE` a row's fields may hold together", false),
+		intFlag("max-row-cells", source.DefaultRowCells, "`N` cells (fields) at most in one row"),
 		stringFlag("max-xlsx-part", "1GiB", "the largest `SIZE` of an uncompressed .xlsx worksheet or shared-strings table; "+
 			"the workbook's other XML parts may take 1/512 of it together, its images 1/16", false),
-		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "the most strings an .xlsx shared-strings table may hold (about 48 bytes of memory each)"),
+		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "`N` strings at most in an .xlsx shared-strings table (about 48 bytes of memory each)"),
 		stringFlag("max-attachment-size", "25MiB", "the largest `SIZE` of a file that Attach: or Embed: names", false),
 		stringFlag("max-message-size", "40MiB", "the largest `SIZE` of a rendered message", false),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-render-time", Value: render.DefaultMaxRenderTime,
-			Usage: "the longest one row's message may take to render", EnvVars: envVars("max-render-time")}),
+			Usage: "the longest `TIME` one row's message may take to render", EnvVars: envVars("max-render-time")}),
 	}
 }
 
