@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mailrun/mailrun/campaign/source/xlsxtest"
 )
@@ -134,4 +135,48 @@ func (r repeatReader) Read(p []byte) (int, error) {
 		p[i] = byte(r)
 	}
 	return len(p), nil
+}
+
+// TestValidateRemovesTemporaryFilesOnSignal stops validate with SIGINT while
+// it reads a workbook from its temporary files: none may be left.
+func TestValidateRemovesTemporaryFilesOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads a large workbook")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.xlsx")
+	row := `<row><c t="inlineStr"><is><t>someone@example.com</t></is></c><c t="inlineStr"><is><t>Some One</t></is></c></row>`
+	if err := xlsxtest.Write(path, xlsxtest.Part{Name: xlsxtest.SheetName,
+		Head:  xlsxtest.SheetHead + `<row><c t="inlineStr"><is><t>email</t></is></c><c t="inlineStr"><is><t>name</t></is></c></row>`,
+		Block: row, Repeat: 300_000, Tail: xlsxtest.SheetTail}); err != nil {
+		t.Fatal(err)
+	}
+	_, tmpl := sendCampaign(t, 0)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	c := startChild(t, "validate", "--data", path, "--template", tmpl)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if n, _ := filepath.Glob(filepath.Join(tmp, "mailrun-*", "mailrun-xlsx-*", "*")); len(n) > 0 {
+			break
+		}
+		select {
+		case <-c.exited:
+			t.Fatalf("validate ended before it made its temporary files:\n%s", c.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("validate made no temporary file")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.code(); code != 130 {
+		t.Fatalf("exit code %d after SIGINT, want 130:\n%s", code, c.out.String())
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("temporary files left behind after SIGINT: %v", entries)
+	}
 }
