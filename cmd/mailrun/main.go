@@ -15,7 +15,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
+	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
 )
 
@@ -85,7 +87,7 @@ Start with validate and preview; send when they look right:
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageError(fmt.Sprintf("unknown command %q", c.Args().First()))
+				return unknownCommand(c.Args().First(), cmds)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -101,6 +103,9 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 	loadConfig := configBefore(cmd.Flags, known)
 	own := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
+		if err := noArguments(c); err != nil {
+			return err
+		}
 		if err := loadConfig(c); err != nil {
 			return err
 		}
@@ -120,6 +125,42 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 			return nil
 		}
 	}
+}
+
+// noArguments returns a usage error when the command line of c holds a
+// word that is neither a flag nor a flag's value. Flag parsing stops at the
+// first such word, so every flag after it would be silently dropped
+// (--dry-run among them): the command must not run.
+func noArguments(c *cli.Context) error {
+	if !c.Args().Present() {
+		return nil
+	}
+	args := c.Args().Slice()
+	msg := fmt.Sprintf("%s takes no arguments, but got %q", c.Command.Name, args[0])
+	var dropped []string
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") {
+			dropped = append(dropped, a)
+		}
+	}
+	if len(dropped) > 0 {
+		msg += " (the flags after it were not read: " + strings.Join(dropped, " ") + ")"
+	}
+	return usageError(msg + "; a flag takes one value: to give several, repeat the flag (--suppress a.txt --suppress b.txt)")
+}
+
+// unknownCommand returns the usage error of a word that names no command,
+// with the command it was most likely meant to be.
+func unknownCommand(word string, cmds []*cli.Command) error {
+	var names []string
+	for _, c := range cmds {
+		names = append(names, c.Names()...)
+	}
+	msg := fmt.Sprintf("unknown command %q", word)
+	if s, ok := campaign.Suggest(word, names); ok {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return usageError(msg + " (commands: " + strings.Join(names, ", ") + ")")
 }
 
 // actionErr marks an error returned by a command's Action, as opposed to one
