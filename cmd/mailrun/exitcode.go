@@ -30,6 +30,9 @@ const (
 	exitFatalSMTP   = 6
 	exitStateLocked = 7
 	exitInterrupted = 130
+
+	// exitOwnCode marks the rule of errors that carry their exit code.
+	exitOwnCode = -1
 )
 
 // Outcomes of a send that finished without an error of its own but must not
@@ -43,8 +46,9 @@ type (
 	// rowsPending: temporary failures remain after retries, or unknown
 	// outcomes were left alone.
 	rowsPending struct{ n int64 }
-	// limitReached: --limit stopped the run before the data ended.
-	limitReached struct{}
+	// limitReached: --limit stopped the run before the data ended, with
+	// left rows for the next run. It exits 0: the run did what was asked.
+	limitReached struct{ left int64 }
 	// capReached: --max-per-day stopped the run until resumeAt.
 	capReached struct {
 		max      int
@@ -63,7 +67,7 @@ func (e *rowsPending) Error() string {
 }
 
 func (e *limitReached) Error() string {
-	return "--limit reached: run the same command again to send the next rows"
+	return fmt.Sprintf("--limit reached: %s left; run the same command again to continue", plural(int(e.left), "row"))
 }
 
 func (e *capReached) Error() string {
@@ -76,7 +80,8 @@ func (e *validateProblems) Error() string {
 }
 
 // exitRule is one line of exitRules: errors that match end the command with
-// code, and the message the user sees is message(err) ("" keeps err's own).
+// code (exitOwnCode: the error's own, from cli.Exit), and the message the
+// user sees is message(err) ("" keeps err's own).
 type exitRule struct {
 	name    string
 	code    int
@@ -119,10 +124,10 @@ var exitRules = []exitRule{
 	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
-	{"limit reached", exitPending, isType[*limitReached], nil},
+	{"limit reached", exitOK, isType[*limitReached], nil},
 	{"daily cap reached", exitPending, isType[*capReached], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
-	{"cli.Exit", 0, func(err error) bool {
+	{"cli.Exit", exitOwnCode, func(err error) bool {
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0
 	}, nil},
@@ -166,7 +171,7 @@ func exitCode(err error) int {
 	switch {
 	case r == nil:
 		return exitFailure
-	case r.code == 0: // cli.Exit
+	case r.code == exitOwnCode:
 		var ec cli.ExitCoder
 		errors.As(err, &ec)
 		return ec.ExitCode()

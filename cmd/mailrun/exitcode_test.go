@@ -42,7 +42,7 @@ func TestExitCode(t *testing.T) {
 		{"row error is not an input error", &campaign.RowError{Row: 2, Err: errors.New("bad")}, 1, "row 2: bad"},
 		{"rows failed", &rowsFailed{n: 2, state: "a b.state"}, 4, "2 rows failed permanently: see mailrun status --state 'a b.state'"},
 		{"rows pending", &rowsPending{n: 3}, 5, "3 messages are still pending"},
-		{"limit", &limitReached{}, 5, "--limit reached"},
+		{"limit", &limitReached{left: 140}, 0, "--limit reached: 140 rows left; run the same command again to continue"},
 		{"daily cap", &capReached{max: 10, resumeAt: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}, 5, "from 2026-12-02 00:00 UTC"},
 		{"every relay out", fmt.Errorf("run: %w", noRelay), 5, "stopped: every relay is out of rotation; run the same command again later"},
 		{"fatal delivery error", fmt.Errorf("run: %w", fatal), 6, "fix it and run the same command again"},
@@ -70,7 +70,7 @@ func TestExitCode(t *testing.T) {
 		codes[tt.want] = true
 	}
 	for _, r := range exitRules {
-		if r.code != 0 && !codes[r.code] {
+		if r.code != exitOwnCode && !codes[r.code] {
 			t.Errorf("rule %q: no test case exits %d", r.name, r.code)
 		}
 	}

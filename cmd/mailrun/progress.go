@@ -131,9 +131,6 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("suppressed (--suppress)", sum.Suppressed)
 	row("other shards (--shard)", sum.OtherShard)
 	fmt.Fprintf(w, "  state: %s\n", state)
-	if sum.Limited {
-		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")
-	}
 	if sum.CapReached {
 		fmt.Fprintf(w, "  --max-per-day reached: the next rows can go from %s\n", sum.ResumeAt.Format("2006-01-02 15:04 MST"))
 	}

@@ -55,7 +55,7 @@ func sendFlags() []cli.Flag {
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "send at most `N` messages this run", EnvVars: envVars("limit")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending", EnvVars: envVars("dry-run")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
@@ -82,6 +82,9 @@ func runSend(c *cli.Context) error {
 	shard, err := shardOf(c)
 	if err != nil {
 		return err
+	}
+	if c.IsSet("limit") && c.Int("limit") < 1 {
+		return usageError(fmt.Sprintf("--limit must be at least 1, not %d (leave it out to send every row)", c.Int("limit")))
 	}
 	unknown := c.String("unknown")
 	if unknown != "send" && unknown != "skip" {
@@ -188,7 +191,7 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxP
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
 		return &rowsPending{n: sum.Deferred + sum.UnknownSkipped}
 	case sum.Limited:
-		return &limitReached{}
+		return &limitReached{left: sum.Left}
 	}
 	return closeErr
 }
