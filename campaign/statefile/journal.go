@@ -30,6 +30,10 @@ type Header struct {
 	AllowTemplateChange bool
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Fresh starts an existing file anew: its records are dropped once the
+	// lock is held, as if the file had not existed (a dry run starts from
+	// nothing).
+	Fresh bool
 	// CountDeliveredSince, when not zero, makes Open count the
 	// delivered records of an existing file timed at or after it (to the
 	// second), for DeliveredSince: a daily cap passes the start of today.
@@ -122,6 +126,12 @@ func (j *Journal) open(h Header) error {
 			return fmt.Errorf("campaign: restrict state file permissions: %w", err)
 		}
 		j.warnings = append(j.warnings, fmt.Sprintf("state file %s was readable by others (mode %v): changed to 0600", j.path, fi.Mode().Perm()))
+	}
+	if h.Fresh && fi.Size() > 0 {
+		if err := f.Truncate(0); err != nil {
+			return fmt.Errorf("campaign: start the state file afresh: %w", err)
+		}
+		return j.create(h)
 	}
 	if fi.Size() == 0 {
 		return j.create(h)

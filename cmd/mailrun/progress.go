@@ -121,7 +121,11 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 			fmt.Fprintf(w, "  %-28s %8d\n", label, n)
 		}
 	}
-	row("delivered", sum.Sent)
+	if dryRun {
+		row("written (.eml)", sum.Sent)
+	} else {
+		row("delivered", sum.Sent)
+	}
 	row("failed (permanent)", sum.Failed)
 	row("deferred (temporary)", sum.Deferred)
 	row("skipped (earlier run)", sum.Skipped)

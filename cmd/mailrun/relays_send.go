@@ -46,6 +46,11 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 	if err != nil {
 		return nil, usageError("--rate: " + err.Error())
 	}
+	if p := c.String("tls-policy"); p != "" {
+		if _, err := sender.ParseURL("smtp://localhost", p); err != nil {
+			return nil, asUsageError(fmt.Errorf("--tls-policy: %w", err))
+		}
+	}
 	def := relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
 		tlsPolicy: c.String("tls-policy")}
 	label := "--smtp #"

@@ -56,7 +56,8 @@ func sendFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending", EnvVars: envVars("dry-run")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
 	}
@@ -69,15 +70,18 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 	log := newLogger(c)
-	var relays []relaySpec
-	if !c.Bool("dry-run") {
-		var err error
-		if relays, err = relaySpecs(c); err != nil {
-			return err
-		}
-		if len(relays) == 0 {
-			return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
-		}
+	dryRun := c.Bool("dry-run")
+	// A dry run checks every sending setting as a real run does: it
+	// differs only in where the messages go.
+	relays, err := relaySpecs(c)
+	if err != nil {
+		return err
+	}
+	if len(relays) == 0 && !dryRun {
+		return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
+	}
+	if c.Bool("resume") && !dryRun {
+		return usageError("--resume is for --dry-run (a dry run starts afresh without it); a real run always resumes")
 	}
 	shard, err := shardOf(c)
 	if err != nil {
@@ -114,6 +118,7 @@ func runSend(c *cli.Context) error {
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
+		Fresh:               dryRun && !c.Bool("resume"),
 	}
 	if maxPerDay > 0 || anyRelayCap(relays) {
 		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
@@ -174,7 +179,7 @@ func runSend(c *cli.Context) error {
 	if err := j.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
+	printSummary(c.App.Writer, sum, statePath, dryRun)
 	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
 }
 
@@ -220,12 +225,36 @@ func statePath(c *cli.Context) (string, error) {
 
 // newSender builds the SMTP sender of relays (see newSMTPSender), or the
 // outbox of a dry run, and returns it with the number of runner workers.
+//
+// A dry run builds the SMTP sender too, and closes it unused: its settings
+// are checked exactly as a real run checks them (without --smtp, against a
+// stand-in relay that takes the global flags). The outbox starts empty
+// unless --resume.
 func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
-	if c.Bool("dry-run") {
-		o, err := sender.NewOutbox(c.String("outbox"))
-		return o, c.Int("workers"), err
+	if !c.Bool("dry-run") {
+		return newSMTPSender(c, log, relays, deliveredToday, loc)
 	}
-	return newSMTPSender(c, log, relays, deliveredToday, loc)
+	if len(relays) == 0 {
+		r, err := sender.ParseRate(c.String("rate"))
+		if err != nil {
+			return nil, 0, usageError("--rate: " + err.Error())
+		}
+		relays = []relaySpec{{url: "smtp://dry-run@localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
+			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn")}}
+	}
+	snd, workers, err := newSMTPSender(c, log, relays, deliveredToday, loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	_ = snd.Close()
+	o, err := sender.NewOutbox(c.String("outbox"))
+	if err == nil && !c.Bool("resume") {
+		err = o.Clear()
+	}
+	if err != nil {
+		return nil, 0, asUsageError(fmt.Errorf("--outbox: %w", err))
+	}
+	return o, workers, nil
 }
 
 // smtpPassword reads the password from --smtp-password-file, else
