@@ -38,10 +38,11 @@ const (
 // Outcomes of a send that finished without an error of its own but must not
 // exit 0.
 type (
-	// rowsFailed: rows failed permanently, now or in an earlier run.
+	// rowsFailed: rows failed permanently, now or (earlier of them) in
+	// an earlier run.
 	rowsFailed struct {
-		n     int64
-		state string
+		n, earlier int64
+		state      string
 	}
 	// rowsPending: temporary failures remain after retries, or unknown
 	// outcomes were left alone.
@@ -59,7 +60,11 @@ type (
 )
 
 func (e *rowsFailed) Error() string {
-	return fmt.Sprintf("%d rows failed permanently: see mailrun status --state %s", e.n, quoteArg(e.state))
+	s := fmt.Sprintf("%d rows failed permanently", e.n)
+	if e.earlier > 0 {
+		s += fmt.Sprintf(" (%d in an earlier run, left alone now: once the cause is fixed, --retry-failed sends them again)", e.earlier)
+	}
+	return s + ": see mailrun status --state " + quoteArg(e.state)
 }
 
 func (e *rowsPending) Error() string {

@@ -192,7 +192,7 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxP
 	case sum.CapReached:
 		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
-		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
+		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, earlier: sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
 		return &rowsPending{n: sum.Deferred + sum.UnknownSkipped}
 	case sum.Limited:
