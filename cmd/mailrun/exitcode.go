@@ -116,6 +116,9 @@ var exitRules = []exitRule{
 		}
 		return "stopped: " + why + "; run the same command again later to resume"
 	}},
+	{"relay unusable before the first message", exitFatalSMTP, isType[*sender.ProbeError], func(err error) string {
+		return "stopped before any message was sent: " + err.Error() + "; fix it and run the same command again"
+	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
 		return "stopped: " + err.Error() + "; fix it and run the same command again to resume"
 	}},

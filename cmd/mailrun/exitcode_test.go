@@ -47,6 +47,8 @@ func TestExitCode(t *testing.T) {
 		{"daily cap", &capReached{max: 10, resumeAt: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}, 5, "from 2026-12-02 00:00 UTC"},
 		{"every relay out", fmt.Errorf("run: %w", noRelay), 5, "stopped: every relay is out of rotation; run the same command again later"},
 		{"fatal delivery error", fmt.Errorf("run: %w", fatal), 6, "fix it and run the same command again"},
+		{"relay probe", &sender.ProbeError{Relay: "mx", Err: &campaign.DeliveryError{Class: campaign.Temporary, Text: "connection refused"}}, 6,
+			"stopped before any message was sent: sender: relay mx: temporary: connection refused; fix it"},
 		{"temporary delivery error", &campaign.DeliveryError{Class: campaign.Temporary, Code: 451}, 1, "temporary 451"},
 		{"permanent delivery error", &campaign.DeliveryError{Class: campaign.Permanent, Code: 550}, 1, "permanent 550"},
 		{"state file locked", &campaign.LockedError{Path: "list.csv.state", PID: 42}, 7, "pid 42); wait for that run to finish, or give this one another --state file"},

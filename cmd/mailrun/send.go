@@ -146,6 +146,14 @@ func runSend(c *cli.Context) error {
 
 	ctx, stopSignals := signalContext(c.Context, c.App.ErrWriter)
 	defer stopSignals()
+	// A relay that is not there, or refuses TLS or AUTH, would fail every
+	// row: find out before any is booked.
+	if rt, ok := snd.(*sender.Router); ok {
+		if err := rt.Probe(ctx); err != nil {
+			_ = snd.Close()
+			return err
+		}
+	}
 
 	prog := new(campaign.Progress)
 	watchRelays(snd, prog)
