@@ -64,3 +64,46 @@ func MayHaveDelivered(err error) bool {
 	var de *DeliveryError
 	return err == nil || (errors.As(err, &de) && de.Ambiguous)
 }
+
+// AttemptTrail follows, record by record, the delivery attempts a state
+// file records for one recipient, to tell whether the recipient may have
+// received the message more than once. The zero value is a recipient
+// without records.
+type AttemptTrail uint8
+
+const (
+	// trailOpen: the last attempt's outcome is unknown.
+	trailOpen AttemptTrail = 1 << iota
+	// trailTwice: an attempt of unknown outcome was followed by another.
+	trailTwice
+)
+
+// Next returns the trail after a record with status st; ambiguous is the
+// record's Outcome.Ambiguous. A sending record starts an attempt whose
+// outcome is unknown until an outcome record follows; an outcome recorded
+// as ambiguous (the connection was lost after the final dot: the server
+// may have taken the message) leaves it unknown. Any other outcome, a 4xx
+// refusal included, says the attempt did not deliver, or delivered once.
+// Other records (duplicate, suppressed) change nothing.
+func (t AttemptTrail) Next(st Status, ambiguous bool) AttemptTrail {
+	switch st {
+	case StatusSending:
+		if t&trailOpen != 0 {
+			t |= trailTwice
+		}
+		return t | trailOpen
+	case StatusDelivered, StatusFailed, StatusDeferred:
+		if ambiguous {
+			return t | trailOpen
+		}
+		return t &^ trailOpen
+	}
+	return t
+}
+
+// MayHaveReceivedTwice reports whether an attempt whose outcome was
+// unknown (no outcome recorded after it, as after a crash, or an ambiguous
+// one) was followed by another attempt: the recipient may have the message
+// twice (with the same Message-ID). Retries after definite refusals never
+// count.
+func (t AttemptTrail) MayHaveReceivedTwice() bool { return t&trailTwice != 0 }

@@ -48,3 +48,42 @@ func TestMergeStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestAttemptTrail(t *testing.T) {
+	type rec struct {
+		st        campaign.Status
+		ambiguous bool
+	}
+	var (
+		sending   = rec{st: campaign.StatusSending}
+		delivered = rec{st: campaign.StatusDelivered}
+		deferred  = rec{st: campaign.StatusDeferred}
+		cutOff    = rec{st: campaign.StatusDeferred, ambiguous: true}
+		failed    = rec{st: campaign.StatusFailed}
+		dup       = rec{st: campaign.StatusDuplicate}
+	)
+	tests := []struct {
+		name string
+		recs []rec
+		want bool
+	}{
+		{"one delivery", []rec{sending, delivered}, false},
+		{"retries after 4xx refusals", []rec{sending, deferred, sending, deferred, sending, delivered}, false},
+		{"a run deferred it, the next delivered", []rec{sending, deferred, sending, delivered}, false},
+		{"failed, then --retry-failed", []rec{sending, failed, sending, delivered}, false},
+		{"crash after sending, then resumed", []rec{sending, sending, delivered}, true},
+		{"cut after the final dot, then retried", []rec{sending, cutOff, sending, delivered}, true},
+		{"cut after the final dot, never retried", []rec{sending, cutOff}, false},
+		{"unknown, not yet resumed", []rec{sending}, false},
+		{"a duplicate row changes nothing", []rec{sending, delivered, dup}, false},
+	}
+	for _, tt := range tests {
+		var tr campaign.AttemptTrail
+		for _, r := range tt.recs {
+			tr = tr.Next(r.st, r.ambiguous)
+		}
+		if got := tr.MayHaveReceivedTwice(); got != tt.want {
+			t.Errorf("%s: MayHaveReceivedTwice = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -53,14 +53,27 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return
 	}
 	// begin records that bytes are about to leave: only then can a crash
-	// leave the outcome unknown.
+	// leave the outcome unknown. A sender that tries another server after
+	// a failure before the final dot calls it again: that attempt is
+	// recorded first, as deferred, so that the state file never reads it
+	// as one whose outcome was unknown.
 	var begun bool
 	var journalErr error
+	relay := ""
 	begin := func() error {
+		if begun {
+			o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts + 1, Relay: relay,
+				Status: StatusDeferred, Reply: "the relay failed before the message was taken; trying another relay"}
+			if err := s.record(o, nil); err != nil {
+				journalErr = err
+				return err
+			}
+		}
 		if err := r.Journal.Sending(j.msg); err != nil {
 			journalErr = err
 			return err
 		}
+		relay = j.msg.Relay
 		if !begun {
 			begun = true
 			p.inFlight.Add(1)
@@ -101,12 +114,18 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		o.Status = StatusDeferred
 		s.record(o, &p.deferred)
 	default: // Temporary, or an unclassified error such as a context error
+		o.Status = StatusDeferred
 		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
+			// This attempt's outcome is recorded now: whether a retry
+			// may deliver a second copy depends on it.
+			if s.record(o, nil) != nil {
+				s.jobs.Done()
+				return
+			}
 			r.Logger.Info("retrying", "row", o.Row, "key", o.Key, "attempt", j.attempts, "error", err)
 			s.retryLater(j)
 			return
 		}
-		o.Status = StatusDeferred
 		s.record(o, &p.deferred)
 	}
 	s.jobs.Done()
@@ -137,24 +156,29 @@ func (s *runState) retryLater(j *job) {
 }
 
 // abandon settles a job the run will not attempt again: deferred if it was
-// attempted, else left unrecorded for the next run (j.msg may be nil).
+// attempted (its last attempt's outcome is recorded already), else left
+// unrecorded for the next run (j.msg may be nil).
 func (s *runState) abandon(j *job) {
 	if j.attempts > 0 {
-		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred, Relay: j.msg.Relay}
-		fillFailure(&o, j.lastErr)
-		s.record(o, &s.r.Progress.deferred)
+		s.r.Progress.deferred.Add(1)
 	}
 	s.jobs.Done()
 }
 
-// record journals o, then moves counter and logs the outcome.
-func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
+// record journals o, then moves counter and logs the outcome. A nil
+// counter records the outcome of an attempt whose message goes on (a retry
+// follows): nothing is counted or logged. The error is the journal's, which
+// has stopped the run.
+func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) error {
 	if o.Time.IsZero() {
 		o.Time = s.r.Now()
 	}
 	if err := s.r.Journal.Record(o); err != nil {
 		s.failJournal(err)
-		return
+		return err
+	}
+	if counter == nil {
+		return nil
 	}
 	counter.Add(1)
 	lvl := slog.LevelDebug
@@ -166,6 +190,7 @@ func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
 	if ctx := context.Background(); s.r.Logger.Enabled(ctx, lvl) {
 		s.r.Logger.Log(ctx, lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
 	}
+	return nil
 }
 
 func (s *runState) setFatal(err error) {

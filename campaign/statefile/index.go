@@ -5,7 +5,7 @@ import "github.com/mailrun/mailrun/campaign"
 // index maps recipient keys to what the state file says of them. It is a
 // campaign.KeyTable whose value packs the data-row number of the key's last
 // record, the key's status (campaign.MergeStatus of its records) and its
-// count of sending records. It is not safe for concurrent writes.
+// campaign.AttemptTrail. It is not safe for concurrent writes.
 type index struct {
 	keys     campaign.KeyTable
 	unknowns int // keys whose status is stSending
@@ -15,16 +15,18 @@ type index struct {
 type slot struct {
 	row   uint32 // data-row number of the key's last record
 	st    uint8  // status (see mergeStatus)
-	sends uint8  // sending records seen, saturating at 255
+	trail campaign.AttemptTrail
 }
 
-func (s slot) pack() uint64 { return uint64(s.row) | uint64(s.st)<<32 | uint64(s.sends)<<40 }
+func (s slot) pack() uint64 { return uint64(s.row) | uint64(s.st)<<32 | uint64(s.trail)<<40 }
 
-func unpack(v uint64) slot { return slot{row: uint32(v), st: uint8(v >> 32), sends: uint8(v >> 40)} }
+func unpack(v uint64) slot {
+	return slot{row: uint32(v), st: uint8(v >> 32), trail: campaign.AttemptTrail(v >> 40)}
+}
 
 // add merges a record with status st for key, from data row row, into the
-// index.
-func (x *index) add(key []byte, st uint8, row int64) {
+// index; ambiguous is the record's ambiguous flag.
+func (x *index) add(key []byte, st uint8, row int64, ambiguous bool) {
 	h, v, _ := x.keys.Add(key, 0)
 	s := unpack(v)
 	if s.st == stSending {
@@ -35,9 +37,7 @@ func (x *index) add(key []byte, st uint8, row int64) {
 		s.row = uint32(row)
 	}
 	s.st = merged
-	if st == stSending && s.sends < 255 {
-		s.sends++
-	}
+	s.trail = s.trail.Next(statusNames[st], ambiguous)
 	if s.st == stSending {
 		x.unknowns++
 	}

@@ -205,7 +205,7 @@ func (j *Journal) resume(h Header) error {
 		}
 		st := statusCode(r.typ)
 		if st != stNone && len(r.key) > 0 {
-			idx.add(r.key, st, r.row)
+			idx.add(r.key, st, r.row, r.ambiguous)
 		}
 		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
 			j.since++

@@ -219,6 +219,7 @@ type lineRecord struct {
 	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
 	id, templateHash, data, created                                  []byte
 	row, code, version                                               int64
+	ambiguous                                                        bool
 }
 
 var errNotObject = errors.New("not a JSON object")
@@ -264,6 +265,8 @@ func parseLine(line []byte, r *lineRecord) error {
 			return parseInt(name, val, &r.code)
 		case `"version"`:
 			return parseInt(name, val, &r.version)
+		case `"ambiguous"`:
+			r.ambiguous = string(val) == "true"
 		}
 		return nil
 	})

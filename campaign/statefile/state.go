@@ -29,9 +29,10 @@ type State struct {
 	// Unknowns lists the recipients whose last attempt has no outcome, by
 	// row number.
 	Unknowns []Attempt `json:"unknowns"`
-	// Resent counts recipients with more than one sending record: each of
-	// them may have received the message more than once.
-	Resent int `json:"resent"`
+	// MaybeTwice counts the recipients that may have received the message
+	// twice: an attempt whose outcome was unknown was followed by another
+	// (campaign.AttemptTrail).
+	MaybeTwice int `json:"may_have_received_twice"`
 	// LastActivity is the time of the last record.
 	LastActivity time.Time `json:"last_activity"`
 	// Recovered describes an unusable last line that was ignored, "" if
@@ -171,7 +172,7 @@ func Read(path string) (*State, error) {
 		if len(key) == 0 {
 			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
 		}
-		idx.add(key, st, r.row)
+		idx.add(key, st, r.row, r.ambiguous)
 		s.setRow(int(r.row), st)
 		if st == stDuplicate && len(r.key) > 0 {
 			dups[int(r.row)] = string(r.key)
@@ -212,8 +213,8 @@ func (s *State) collect(idx *index, fails map[string]Failure) {
 	c := &s.Counts
 	idx.each(func(key []byte, sl slot) {
 		c.Recipients++
-		if sl.sends > 1 {
-			s.Resent++
+		if sl.trail.MayHaveReceivedTwice() {
+			s.MaybeTwice++
 		}
 		switch sl.st {
 		case stDelivered:

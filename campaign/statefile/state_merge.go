@@ -98,7 +98,7 @@ func Merge(states ...*State) *State {
 		c.Unknown += sc.Unknown
 		c.Duplicate += sc.Duplicate
 		c.Suppressed += sc.Suppressed
-		m.Resent += s.Resent
+		m.MaybeTwice += s.MaybeTwice
 		m.Failures = append(m.Failures, s.Failures...)
 		m.Unknowns = append(m.Unknowns, s.Unknowns...)
 		for _, rc := range s.Relays {

@@ -341,8 +341,10 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
 		}
 	}
-	if st.Resent > 0 {
-		fmt.Fprintf(w, "\nSent more than once (a resumed run sent them again): %s; receivers may see duplicates.\n", plural(st.Resent, "recipient"))
+	if st.MaybeTwice > 0 {
+		fmt.Fprintf(w, "\nMay have received the message twice: %s. An attempt whose outcome was unknown (the connection\n"+
+			"was lost after the message, or the run stopped) was followed by another; both copies carry the same\n"+
+			"Message-ID, so most mail programs show one.\n", plural(st.MaybeTwice, "recipient"))
 	}
 	if st.Recovered != "" {
 		fmt.Fprintf(w, "\nNote: %s (a run may be writing it).\n", st.Recovered)
