@@ -136,6 +136,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
 		return Summary{}, err
 	}
+	r.Progress.limit.Store(int64(r.Limit))
 	r.Progress.begin()
 
 	stopCtx, stop := context.WithCancel(ctx)

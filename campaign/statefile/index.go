@@ -8,7 +8,7 @@ import "github.com/mailrun/mailrun/campaign"
 // campaign.AttemptTrail. It is not safe for concurrent writes.
 type index struct {
 	keys     campaign.KeyTable
-	unknowns int // keys whose status is stSending
+	byStatus [numStatus]int // keys by status; byStatus[stSending] are unknown
 }
 
 // slot is what the index knows of one key.
@@ -29,18 +29,14 @@ func unpack(v uint64) slot {
 func (x *index) add(key []byte, st uint8, row int64, ambiguous bool) {
 	h, v, _ := x.keys.Add(key, 0)
 	s := unpack(v)
-	if s.st == stSending {
-		x.unknowns--
-	}
+	x.byStatus[s.st]--
 	merged := mergeStatus(s.st, st)
 	if merged == st || s.st == stNone {
 		s.row = uint32(row)
 	}
 	s.st = merged
 	s.trail = s.trail.Next(statusNames[st], ambiguous)
-	if s.st == stSending {
-		x.unknowns++
-	}
+	x.byStatus[s.st]++
 	x.keys.Set(h, s.pack())
 }
 

@@ -241,7 +241,7 @@ func (j *Journal) resume(h Header) error {
 			return fmt.Errorf("campaign: repair state file: %w", err)
 		}
 	}
-	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
+	j.id, j.idx, j.unknown = hdr.id, idx, idx.byStatus[stSending]
 	if hdr.templateHash != h.TemplateHash {
 		if !h.AllowTemplateChange {
 			return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
@@ -271,6 +271,19 @@ func (j *Journal) DeliveredSinceByRelay() map[string]int { return j.sinceRelay }
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.
 func (j *Journal) Unknown() int { return j.unknown }
+
+// Settled returns how many recipients the state file recorded, when it
+// was opened, with a status that a run under policy p does not send again
+// (campaign.ResumePolicy.Sends): about the rows such a run skips.
+func (j *Journal) Settled(p campaign.ResumePolicy) int {
+	n := 0
+	for st := stSending; st < numStatus; st++ {
+		if !p.Sends(statusNames[st]) {
+			n += j.idx.byStatus[st]
+		}
+	}
+	return n
+}
 
 // Recovered describes the torn last line that Open ignored and
 // removed, or returns "" if there was none.

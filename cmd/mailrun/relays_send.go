@@ -111,11 +111,12 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 	return rt, rt.Workers(), nil
 }
 
+// rateText describes the rate of s: "unlimited rate" or "at most 10/s".
 func rateText(s relaySpec) string {
-	if s.rate > 1e300 {
-		return "unlimited"
+	if s.rate > 1e300 || s.rate <= 0 {
+		return "unlimited rate"
 	}
-	return strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
+	return "at most " + strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
 }
 
 // watchRelays makes a sender.Router report the relays out of rotation to

@@ -59,6 +59,7 @@ func sendFlags() []cli.Flag {
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask to confirm on a terminal before sending", EnvVars: envVars("yes")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
 	}
 }
@@ -68,6 +69,13 @@ func sendFlags() []cli.Flag {
 func runSend(c *cli.Context) error {
 	if err := requireFlags(c, "data", "template"); err != nil {
 		return err
+	}
+	// On a terminal, everything written to stderr goes above the live
+	// progress line.
+	var live *liveLine
+	if isTerminal(c.App.ErrWriter) && !c.Bool("quiet") {
+		live = &liveLine{w: c.App.ErrWriter}
+		c.App.ErrWriter = live
 	}
 	log := newLogger(c)
 	dryRun := c.Bool("dry-run")
@@ -146,20 +154,23 @@ func runSend(c *cli.Context) error {
 
 	ctx, stopSignals := signalContext(c.Context, c.App.ErrWriter)
 	defer stopSignals()
-	// A relay that is not there, or refuses TLS or AUTH, would fail every
-	// row: find out before any is booked.
-	if rt, ok := snd.(*sender.Router); ok {
-		if err := rt.Probe(ctx); err != nil {
-			_ = snd.Close()
-			return err
-		}
+	policy := campaign.ResumePolicy{RetryFailed: c.Bool("retry-failed"), SkipUnknown: unknown == "skip"}
+	plan := sendPlan{data: c.String("data"), template: c.String("template"), state: statePath, rows: -1,
+		settled: j.Settled(policy), limit: c.Int("limit"), relays: relays}
+	if n, ok := countRows(c); ok {
+		plan.rows = n
+	}
+	if err := readySender(ctx, c, snd, plan); err != nil {
+		_ = snd.Close()
+		return err
 	}
 
 	prog := new(campaign.Progress)
 	watchRelays(snd, prog)
-	if n, ok := countRows(c); ok {
-		prog.SetTotal(n)
+	if plan.rows >= 0 {
+		prog.SetTotal(plan.rows)
 	}
+	prog.SetSettled(int64(plan.settled))
 	r := &campaign.Runner{
 		Source:      src,
 		Renderer:    tmpl,
@@ -180,7 +191,7 @@ func runSend(c *cli.Context) error {
 		DeliveredToday: j.DeliveredSince(),
 		Location:       loc,
 	}
-	display := startProgress(c, prog, log)
+	display := startProgress(c, prog, log, live)
 	sum, runErr := r.Run(ctx)
 	closeErr := snd.Close()
 	display.Stop()
