@@ -80,6 +80,9 @@ type fieldRef struct {
 }
 
 func (t *Template) bodyRefs() []fieldRef {
+	if t.plain {
+		return textRefs(t.text)
+	}
 	return refsOf(t.body.Tree, func(name string) *parse.Tree {
 		if l := t.body.Lookup(name); l != nil {
 			return l.Tree

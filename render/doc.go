@@ -3,7 +3,8 @@
 //
 // # The template file
 //
-// A template file holds header lines, a blank line, then the HTML body:
+// A template file holds header lines, a blank line, then the body, HTML or
+// plain text:
 //
 //	From: Newsletter <news@example.com>
 //	To: {{.name}} <{{.email}}>
@@ -56,7 +57,13 @@
 // Message-ID derived from the campaign id and the recipient key, so that a
 // message sent twice carries the same Message-ID.
 //
-// The body is multipart/alternative: a text/plain part, from the text
+// A body without HTML (no doctype, comment or tag of an HTML element;
+// <https://...> and <name@example.com> are text) is a text/template, sent
+// as the text/plain part alone, its line breaks and characters as written
+// (values are not HTML-escaped). It cannot Embed: images, and
+// Options.TextPath cannot be combined with it.
+//
+// An HTML body is multipart/alternative: a text/plain part, from the text
 // template (Options.TextPath, a text/template over the same row) or else
 // derived from the HTML with link targets kept ("label <https://...>"),
 // then the text/html part; both UTF-8 quoted-printable. The derivation

@@ -237,13 +237,21 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 
 	s.html.Reset()
-	if err := execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
-		return nil, bodyError(row, key, "body", t.bodyFields, err)
+	var html []byte
+	if !t.plain {
+		if err := execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
+			return nil, bodyError(row, key, "body", t.bodyFields, err)
+		}
+		html = s.html.Bytes()
 	}
 	s.text.Reset()
 	if t.text != nil {
 		if err := execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
-			return nil, bodyError(row, key, "text", t.textFields, err)
+			part := "text"
+			if t.plain {
+				part = "body"
+			}
+			return nil, bodyError(row, key, part, t.textFields, err)
 		}
 	} else {
 		s.text.WriteString(htmlToText(s.html.String()))
@@ -257,7 +265,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
-	writeBody(&s.out, idhex, s.text.Bytes(), s.html.Bytes(), files)
+	writeBody(&s.out, idhex, s.text.Bytes(), html, files)
 	var sig []byte
 	if t.opts.DKIM != nil {
 		if sig, err = t.sign(domain, s.out.Bytes()); err != nil {

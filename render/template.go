@@ -54,7 +54,8 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body     *htmltemplate.Template
+	body     *htmltemplate.Template // nil for a plain-text body
+	plain    bool                   // the body is plain text: text is its template
 	bodySrc  string
 	bodyLine int                    // file line of the body's first line
 	text     *texttemplate.Template // from TextPath, or derived from the body
@@ -101,6 +102,10 @@ func New(templatePath string, opts Options) (*Template, error) {
 		if err := checkDKIM(opts.DKIM); err != nil {
 			return nil, err
 		}
+	}
+	if opts.TextPath != "" && t.plain {
+		return nil, &campaign.InputError{File: opts.TextPath, Err: fmt.Errorf("render: the body of %s has no HTML tags, so it is sent as the text part itself: "+
+			"a separate text template is for HTML bodies", templatePath)}
 	}
 	if opts.TextPath != "" {
 		tsrc, err := os.ReadFile(opts.TextPath)
@@ -181,6 +186,9 @@ func (t *Template) parseFile(src string) error {
 
 	t.bodyLine = end + 2
 	t.bodySrc = strings.Join(lines[end+1:], "\n")
+	if !isHTML(t.bodySrc) {
+		return t.parsePlainBody()
+	}
 	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
 	if err != nil {
 		return parseError(t.path, t.bodyLine-1, err)
@@ -197,6 +205,24 @@ func (t *Template) parseFile(src string) error {
 	}
 	t.body = body
 	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
+	return nil
+}
+
+// parsePlainBody parses a body without HTML as the text template of a
+// text/plain message: values are not HTML-escaped and line breaks stay.
+// Embed: needs an HTML body to show its image.
+func (t *Template) parsePlainBody() error {
+	for _, h := range t.headers {
+		if h.kind == kindEmbed {
+			return t.inputErr(h.line, "render: Embed: shows an image in an HTML body, but the body has no HTML tags (use Attach:, or write the body in HTML)")
+		}
+	}
+	text, err := texttemplate.New("body").Option("missingkey=error").Funcs(textFuncs()).Parse(t.bodySrc)
+	if err != nil {
+		return parseError(t.path, t.bodyLine-1, err)
+	}
+	t.plain, t.text = true, text
+	t.textFields = fieldsOf(text)
 	return nil
 }
 
