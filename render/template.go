@@ -64,10 +64,13 @@ type Template struct {
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
 
-	attachDir string
-	root      *os.Root // nil when the template attaches nothing
+	attachDir   string
+	attachShown string   // attachDir as errors show it: absolute
+	root        *os.Root // nil when the template attaches nothing
 
 	unsub *unsubscribe // nil without Options.UnsubscribeURL
+
+	warnings []Warning
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -116,7 +119,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 		t.textSrc = normalize(tsrc)
 		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
 		if err != nil {
-			return nil, parseError(opts.TextPath, 0, err)
+			return nil, parseError(opts.TextPath, 0, t.textSrc, err)
 		}
 		t.textFields = fieldsOf(t.text)
 	}
@@ -183,6 +186,7 @@ func (t *Template) parseFile(src string) error {
 	if t.to == nil {
 		return t.inputErr(1, "render: the template has no To header")
 	}
+	t.checkHeaderNames()
 
 	t.bodyLine = end + 2
 	t.bodySrc = strings.Join(lines[end+1:], "\n")
@@ -191,7 +195,7 @@ func (t *Template) parseFile(src string) error {
 	}
 	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
 	if err != nil {
-		return parseError(t.path, t.bodyLine-1, err)
+		return parseError(t.path, t.bodyLine-1, t.bodySrc, err)
 	}
 	// html/template escapes a template on its first execution. Run it once
 	// now so that an escaping problem is reported as a template error here.
@@ -219,7 +223,7 @@ func (t *Template) parsePlainBody() error {
 	}
 	text, err := texttemplate.New("body").Option("missingkey=error").Funcs(textFuncs()).Parse(t.bodySrc)
 	if err != nil {
-		return parseError(t.path, t.bodyLine-1, err)
+		return parseError(t.path, t.bodyLine-1, t.bodySrc, err)
 	}
 	t.plain, t.text = true, text
 	t.textFields = fieldsOf(text)
@@ -248,15 +252,34 @@ func (t *Template) inputErr(line int, format string, args ...any) error {
 // way to get at the line.
 var parseErrLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:\d+:)? ?(.*)$`)
 
-// parseError turns a template parse error into an InputError for file, the
-// template's line 1 being file line offset+1.
-func parseError(file string, offset int, err error) error {
+// parseError turns the parse error of the template src into an
+// InputError for file, the template's line 1 being file line offset+1.
+func parseError(file string, offset int, src string, err error) error {
 	m := parseErrLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &campaign.InputError{File: file, Err: fmt.Errorf("render: %w", err)}
 	}
 	n, _ := strconv.Atoi(m[1])
-	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2])}
+	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2] + spacedColumnHint(src, m[2]))}
+}
+
+// undefinedFunc matches text/template's error for an unknown function.
+var undefinedFunc = regexp.MustCompile(`^function "([^"]+)" not defined$`)
+
+// spacedColumnHint explains the parse error msg of the template src when
+// it comes from a column name with a space written as a field:
+// {{.First Name}} reads as the field First given to a function Name.
+func spacedColumnHint(src, msg string) string {
+	m := undefinedFunc.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	field := regexp.MustCompile(`\.([\pL\pN_]+)\s+` + regexp.QuoteMeta(m[1]) + `\b`).FindStringSubmatch(src)
+	if field == nil {
+		return ""
+	}
+	name := field[1] + " " + m[1]
+	return fmt.Sprintf(`: for the column %q, whose name has a space, write {{index . %q}}`, name, name)
 }
 
 // openAttachDir opens the attachment folder if any header attaches a file.
@@ -273,6 +296,10 @@ func (t *Template) openAttachDir() error {
 	t.attachDir = t.opts.AttachDir
 	if t.attachDir == "" {
 		t.attachDir = filepath.Dir(t.path)
+	}
+	t.attachShown = t.attachDir
+	if abs, err := filepath.Abs(t.attachDir); err == nil {
+		t.attachShown = abs
 	}
 	root, err := os.OpenRoot(t.attachDir)
 	if err != nil {

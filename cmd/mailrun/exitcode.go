@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -146,13 +147,25 @@ func inputMessage(err error) string {
 	var (
 		de *source.DelimiterError
 		ee *source.EncodingError
+		me *render.MissingColumnsError
 	)
 	switch {
 	case errors.As(err, &de):
 		return err.Error() + "; if so, pass --delimiter " + strconv.QuoteRune(de.Guess)
 	case errors.As(err, &ee):
-		return err.Error() + ": if Excel saved it in a local encoding, pass it with --encoding, for example " +
-			"--encoding cp949 for Korean (others: " + source.EncodingExamples + "), or save it as \"CSV UTF-8\""
+		var others []string
+		for _, e := range strings.Split(source.EncodingExamples, ", ") {
+			if e != "cp949" {
+				others = append(others, e)
+			}
+		}
+		return err.Error() + ": if Excel saved it in a local encoding, pass it with --encoding, for example --encoding cp949 for Korean " +
+			"(others: " + strings.Join(others, ", ") + "), or save it as \"CSV UTF-8\""
+	case errors.As(err, &me) && len(me.Columns) == 1:
+		if i := strings.IndexAny(me.Columns[0], ";\t|,"); i >= 0 {
+			return err.Error() + "; the header was read as one column: if " + strconv.QuoteRune(rune(me.Columns[0][i])) +
+				" separates the fields, pass --delimiter " + strconv.QuoteRune(rune(me.Columns[0][i]))
+		}
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
 	}

@@ -146,6 +146,9 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range tmpl.Warnings() {
+		log.Warn(w.Text, "template", w.File, "line", w.Line)
+	}
 
 	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
 	if err != nil {

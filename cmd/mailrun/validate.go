@@ -87,6 +87,9 @@ func runValidate(c *cli.Context) error {
 		return err
 	}
 	v.summary(out)
+	for _, w := range tmpl.Warnings() {
+		fmt.Fprintf(out, "warning: %s\n", oneLine(w.String()))
+	}
 	printWarnings(out, v.audit.DKIMDomain, v.audit.Warnings())
 	if v.problems > 0 {
 		return &validateProblems{problems: v.problems, rows: v.rows}
