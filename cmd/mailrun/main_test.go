@@ -130,3 +130,20 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version printed %q", r.stdout)
 	}
 }
+
+// TestHelpOfEveryCommand checks that each command's help has a
+// description and names what every flag takes: no placeholder "value".
+func TestHelpOfEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"send", "preview", "validate", "status"} {
+		r := mailrun(t, "", cmd, "--help")
+		wantCode(t, r, 0)
+		if !strings.Contains(r.stdout, "DESCRIPTION:") {
+			t.Errorf("%s --help has no description", cmd)
+		}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(l, " value ") && strings.HasPrefix(strings.TrimSpace(l), "--") {
+				t.Errorf("%s --help: %s", cmd, strings.TrimSpace(l))
+			}
+		}
+	}
+}

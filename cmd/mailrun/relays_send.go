@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -80,7 +81,7 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 // a Router of one), and the number of runner workers that keeps it busy. deliveredToday counts today's deliveries by relay (for
 // their max-per-day); loc gives the days.
 func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
-	global := func() (string, error) { return smtpPassword(c) }
+	global := sync.OnceValues(func() (string, error) { return smtpPassword(c, log) })
 	base := sender.Config{
 		TLSPolicy:     c.String("tls-policy"),
 		TLSSkipVerify: c.Bool("tls-skip-verify"),

@@ -30,6 +30,21 @@ mailrun send --data recipients.csv --template template.html --dry-run --outbox o
 The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
 config file's smtp-password key, never from the command line. Running the
 same command again resumes: delivered recipients are skipped.`,
+		Description: `Renders every row of the data file with the template and delivers it
+through the --smtp relays, recording each attempt in the state file (the
+data file's path + .state) before and after it, so that the same command
+resumes after a crash, a Ctrl-C or --limit without sending anything twice.
+
+Before the first message, each relay is tried (connect, TLS, AUTH): a relay
+that is not there or refuses stops the run at once (exit 6). On a terminal,
+send then shows what it is about to do and asks to go on (--yes skips the
+question). --test-to ADDR sends proof copies of real rows to ADDR only,
+and never touches the state file. --dry-run writes .eml files to --outbox
+instead, through the same checks; each dry run starts afresh.
+
+Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
+4 rows failed permanently, 5 temporary failures remain, 6 fatal SMTP error,
+7 state file locked or of another template, 130 interrupted.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -44,23 +59,23 @@ func sendFlags() []cli.Flag {
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's name)", EnvVars: envVars("hello")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "number of SMTP connections", EnvVars: envVars("workers")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "`N` SMTP connections", EnvVars: envVars("workers")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "messages allowed at once above --rate", EnvVars: envVars("burst")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "`N` messages allowed at once above --rate", EnvVars: envVars("burst")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-per-conn", Value: 100, Usage: "reconnect after `N` messages on one connection", EnvVars: envVars("max-per-conn")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time allowed for each SMTP step", EnvVars: envVars("timeout")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time `D` allowed for each SMTP step, e.g. 30s", EnvVars: envVars("timeout")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "`N` retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait `D` before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "state", Usage: "state `FILE` (default: the data file's path + .state)", EnvVars: envVars("state")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask to confirm on a terminal before sending", EnvVars: envVars("yes")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval `D` of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
 	}
 }
 
@@ -280,8 +295,9 @@ func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredTo
 }
 
 // smtpPassword reads the password from --smtp-password-file, else
-// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key.
-func smtpPassword(c *cli.Context) (string, error) {
+// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key, and
+// warns through log when that config file is readable by others.
+func smtpPassword(c *cli.Context, log *slog.Logger) (string, error) {
 	if f := c.String("smtp-password-file"); f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -292,7 +308,14 @@ func smtpPassword(c *cli.Context) (string, error) {
 	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
 		return pw, nil
 	}
-	return configString(c, "smtp-password")
+	pw, err := configString(c, "smtp-password")
+	if pw != "" {
+		if fi, serr := os.Stat(c.String("config")); serr == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn(fmt.Sprintf("the config file holds smtp-password but others may read it (mode %v): chmod 600 it, "+
+				"or move the password to MAILRUN_SMTP_PASSWORD or --smtp-password-file", fi.Mode().Perm()), "config", c.String("config"))
+		}
+	}
+	return pw, err
 }
 
 // quoteArg returns s ready to paste into a shell command.
