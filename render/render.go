@@ -172,6 +172,9 @@ func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (hea
 			case h.kind == kindBcc:
 				r.bcc = addrs
 			}
+			if t.proofTo != nil && (h == t.to || h.name == "Cc") {
+				continue // a proof copy has its own To and no Cc
+			}
 			if h.encoded != nil {
 				b.Write(h.encoded)
 			} else if h.tmpl != nil && len(addrs) > 0 && h.kind != kindBcc {
@@ -262,6 +265,14 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
+	env := campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
+	if t.proofTo != nil {
+		if err := t.writeProofHeaders(&s.out, hr); err != nil {
+			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
+		}
+		env.To = envelope(t.proofTo)
+		env.Primary = len(env.To)
+	}
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
@@ -277,7 +288,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
+		Envelope:    env,
 		Data:        append(sig, s.out.Bytes()...),
 		Attachments: atts,
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,12 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// ProofTo, when set, makes every message a proof copy for these
+	// addresses: they are its only envelope recipients and its To header,
+	// it has no Cc, and its real To, Cc and Bcc addresses go into the
+	// ProofHeader header. The rest (Subject, body, DKIM, unsubscribe) is
+	// the real message's.
+	ProofTo []string
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -69,6 +76,8 @@ type Template struct {
 	root        *os.Root // nil when the template attaches nothing
 
 	unsub *unsubscribe // nil without Options.UnsubscribeURL
+
+	proofTo []*mail.Address // Options.ProofTo
 
 	warnings []Warning
 }
@@ -105,6 +114,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 		if err := checkDKIM(opts.DKIM); err != nil {
 			return nil, err
 		}
+	}
+	if t.proofTo, err = parseProofTo(opts.ProofTo); err != nil {
+		return nil, err
 	}
 	if opts.TextPath != "" && t.plain {
 		return nil, &campaign.InputError{File: opts.TextPath, Err: fmt.Errorf("render: the body of %s has no HTML tags, so it is sent as the text part itself: "+

@@ -132,6 +132,7 @@ var exitRules = []exitRule{
 	}},
 	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
+	{"proof copies failed", exitRowsFailed, isType[*proofsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
 	{"limit reached", exitOK, isType[*limitReached], nil},
 	{"daily cap reached", exitPending, isType[*capReached], nil},

@@ -42,6 +42,7 @@ func TestExitCode(t *testing.T) {
 		{"row error is not an input error", &campaign.RowError{Row: 2, Err: errors.New("bad")}, 1, "row 2: bad"},
 		{"rows failed", &rowsFailed{n: 2, state: "a b.state"}, 4, "2 rows failed permanently: see mailrun status --state 'a b.state'"},
 		{"rows failed earlier", &rowsFailed{n: 2, earlier: 2, state: "s"}, 4, "2 in an earlier run, left alone now: once the cause is fixed, --retry-failed sends them again"},
+		{"proofs failed", &proofsFailed{failed: 1, total: 2}, 4, "1 of 2 proof copies failed"},
 		{"rows pending", &rowsPending{n: 3}, 5, "3 messages are still pending"},
 		{"limit", &limitReached{left: 140}, 0, "--limit reached: 140 rows left; run the same command again to continue"},
 		{"daily cap", &capReached{max: 10, resumeAt: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}, 5, "from 2026-12-02 00:00 UTC"},

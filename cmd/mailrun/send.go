@@ -20,7 +20,7 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(flags, relayFlags()...)
+	flags = append(append(flags, relayFlags()...), proofFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
@@ -106,12 +106,18 @@ func runSend(c *cli.Context) error {
 	if c.Bool("resume") && !dryRun {
 		return usageError("--resume is for --dry-run (a dry run starts afresh without it); a real run always resumes")
 	}
+	if c.IsSet("limit") && c.Int("limit") < 1 {
+		return usageError(fmt.Sprintf("--limit must be at least 1, not %d (leave it out to send every row)", c.Int("limit")))
+	}
+	if len(c.StringSlice("test-to")) > 0 {
+		return runProof(c, log, relays)
+	}
+	if c.String("rows") != "" {
+		return usageError("--rows chooses the rows of --test-to proof copies; a real run sends every row")
+	}
 	shard, err := shardOf(c)
 	if err != nil {
 		return err
-	}
-	if c.IsSet("limit") && c.Int("limit") < 1 {
-		return usageError(fmt.Sprintf("--limit must be at least 1, not %d (leave it out to send every row)", c.Int("limit")))
 	}
 	unknown := c.String("unknown")
 	if unknown != "send" && unknown != "skip" {
