@@ -68,6 +68,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	for _, cmd := range cmds {
 		prepareCommand(cmd, known)
 	}
+	for _, cmd := range []*cli.Command{completionCommand(), manCommand()} {
+		cmd.OnUsageError = onUsageError
+		cmds = append(cmds, cmd)
+	}
 	return &cli.App{
 		Name:  "mailrun",
 		Usage: "send a mail-merge campaign from a CSV or XLSX file, safely and resumably",
@@ -77,11 +81,31 @@ Start with validate and preview; send when they look right:
   mailrun validate --data recipients.csv --template template.html
   mailrun preview  --data recipients.csv --template template.html --out preview
   mailrun send     --data recipients.csv --template template.html --smtp smtp://user@mail.example.com`,
-		Version:   buildVersion(),
-		Commands:  cmds,
-		Reader:    stdin,
-		Writer:    stdout,
-		ErrWriter: stderr,
+		Description: `mailrun renders one message template for every row of a CSV or XLSX
+file and sends the messages over SMTP, recording each recipient's outcome
+in a state file, so that running the same command again resumes where a
+crash, a Ctrl-C or --limit left off, without sending anything twice.
+validate and preview never open a network connection.
+
+Every flag can also be set with MAILRUN_<FLAG> (MAILRUN_ATTACH_DIR for
+--attach-dir) and with the keys of a YAML --config file; precedence: flag,
+environment, config file, default. The SMTP password comes from
+MAILRUN_SMTP_PASSWORD, --smtp-password-file or the config file's
+smtp-password, never from the command line.
+
+Exit codes: 0 success (for send: every row delivered, or --limit reached);
+1 other error; 2 usage or configuration error; 3 input error (data,
+template, DKIM key; for validate: any problem found); 4 rows failed
+permanently; 5 temporary failures remain, a daily cap or every relay out
+(run again later); 6 fatal SMTP error (no server, TLS, AUTH); 7 state file
+locked or of another template; 130 interrupted, state saved.`,
+		Version: buildVersion(),
+		// Completion scripts ask mailrun for the words that fit.
+		EnableBashCompletion: true,
+		Commands:             cmds,
+		Reader:               stdin,
+		Writer:               stdout,
+		ErrWriter:            stderr,
 		// Exit codes come from exitCode alone; urfave/cli must not exit.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
@@ -179,14 +203,44 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	return asUsageError(err)
 }
 
-// buildVersion returns version, else the main module's version from the
-// build information, else "devel".
+// buildVersion returns version when it was set at build time, else what
+// versionFrom makes of the build information.
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+// versionFrom describes the build bi (nil when there is none): the main
+// module's version (go install ...@v1.2.0 sets it; a build in a git
+// checkout sets a pseudo-version that holds the commit), followed by the
+// commit it was built from, "modified" when the checkout had changes;
+// "devel" when the build recorded neither (-buildvcs=false, or no git).
+func versionFrom(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "devel"
 	}
-	return "devel"
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	if rev == "" {
+		return v
+	}
+	v += " (commit " + rev[:min(len(rev), 12)]
+	if modified == "true" {
+		v += ", modified"
+	}
+	return v + ")"
 }

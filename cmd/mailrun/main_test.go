@@ -17,7 +17,11 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
-	m.Run()
+	code := m.Run()
+	if bd, err := binDir(); err == nil {
+		os.RemoveAll(bd)
+	}
+	os.Exit(code)
 }
 
 // result is what one run of mailrun left behind.
