@@ -149,12 +149,3 @@ func copySource(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
-
-func absPath(t *testing.T, p string) string {
-	t.Helper()
-	a, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}

@@ -75,7 +75,7 @@ func runProof(c *cli.Context, log *slog.Logger, relays []relaySpec) error {
 	out := c.App.Writer
 	pipe := &campaign.Pipeline{Source: src, Renderer: tmpl}
 	sent, failed := 0, 0
-	for (rows == nil && sent+failed < limit) || (rows != nil && len(rows) > 0) {
+	for (rows == nil && sent+failed < limit) || len(rows) > 0 {
 		it, err := pipe.Next()
 		if errors.Is(err, io.EOF) {
 			break
