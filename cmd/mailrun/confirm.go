@@ -25,7 +25,7 @@ func readySender(ctx context.Context, c *cli.Context, snd campaign.Sender, plan 
 	if err := rt.Probe(ctx); err != nil {
 		return err
 	}
-	return confirmSend(c, plan)
+	return confirmSend(ctx, c, plan)
 }
 
 // errNotConfirmed is the outcome of a send whose operator did not answer
@@ -44,8 +44,9 @@ type sendPlan struct {
 // confirmSend shows plan and asks whether to go on, when the command
 // talks to a person: stdin and stdout are terminals and --yes is not
 // given. It returns nil to go on, errNotConfirmed when the answer is
-// anything but y or yes (an empty line and the end of input included).
-func confirmSend(c *cli.Context, plan sendPlan) error {
+// anything but y or yes (an empty line and the end of input included),
+// and campaign.ErrInterrupted when ctx ends first (Ctrl-C).
+func confirmSend(ctx context.Context, c *cli.Context, plan sendPlan) error {
 	if c.Bool("yes") || !isTerminal(c.App.Reader) || !isTerminal(c.App.Writer) {
 		return nil
 	}
@@ -72,13 +73,27 @@ func confirmSend(c *cli.Context, plan sendPlan) error {
 	}
 	fmt.Fprintf(w, "  state     %s\n", plan.state)
 	fmt.Fprint(w, "Send now? [y/N] ")
-	answer, err := bufio.NewReader(c.App.Reader).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return err
+	type line struct {
+		s   string
+		err error
 	}
-	switch strings.ToLower(strings.TrimSpace(answer)) {
-	case "y", "yes":
-		return nil
+	answer := make(chan line, 1)
+	go func() {
+		s, err := bufio.NewReader(c.App.Reader).ReadString('\n')
+		answer <- line{s, err}
+	}()
+	select {
+	case a := <-answer:
+		if a.err != nil && a.err != io.EOF {
+			return a.err
+		}
+		switch strings.ToLower(strings.TrimSpace(a.s)) {
+		case "y", "yes":
+			return nil
+		}
+		return errNotConfirmed
+	case <-ctx.Done():
+		fmt.Fprintln(w)
+		return campaign.ErrInterrupted
 	}
-	return errNotConfirmed
 }

@@ -120,6 +120,20 @@ func TestSendAsksOnATerminal(t *testing.T) {
 		t.Fatalf("sent %d messages after a yes, want 3", n)
 	}
 
+	// Ctrl-C at the question: exit 130, nothing sent.
+	term = newTerminal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { code <- run(ctx, append([]string{"mailrun"}, args...), term.tty, term.tty, io.Discard) }()
+	term.waitFor(t, "Send now? [y/N]")
+	cancel()
+	if c := <-code; c != 130 {
+		t.Fatalf("interrupted at the question: exit %d, want 130", c)
+	}
+	term.ptm.Write([]byte("\n")) // ends the read of the answer, which a process exit would end
+	if n := len(srv.Messages()); n != 3 {
+		t.Fatalf("%d messages after an interrupted question, want the 3 of before", n)
+	}
+
 	// --yes on a terminal, and stdin that is no terminal: no question.
 	data2, tmpl2 := sendCampaign(t, 2)
 	for _, tc := range []struct {
