@@ -32,14 +32,16 @@ func goBuild(t *testing.T, dir, name string, flags ...string) string {
 	return out
 }
 
-// mailrunBinary builds this checkout's mailrun command once per test run
-// and returns its path, for what only a real process shows (os.Args).
+// mailrunBinary builds this checkout's mailrun command once per test run,
+// as a user would in a checkout (with its version control stamp), and
+// returns its path, for what only a real process shows (os.Args, the build
+// information).
 var builtOnce sync.Once
 var builtPath string
 
 func mailrunBinary(t *testing.T) string {
 	t.Helper()
-	builtOnce.Do(func() { builtPath = goBuild(t, "../..", "mailrun") })
+	builtOnce.Do(func() { builtPath = goBuild(t, "../..", "mailrun", "-buildvcs=true") })
 	if builtPath == "" {
 		t.Fatal("mailrun was not built")
 	}
@@ -84,7 +86,7 @@ func TestVersionOfABuildFromACheckout(t *testing.T) {
 		smtptest.Missing(t, "git", "install git")
 	}
 	repo := "../.."
-	bin := goBuild(t, repo, "mailrun-vcs", "-buildvcs=true")
+	bin := mailrunBinary(t)
 	if out, _ := exec.Command("go", "version", "-m", bin).Output(); !strings.Contains(string(out), "vcs.revision=") {
 		repo = filepath.Join(t.TempDir(), "mailrun")
 		copySource(t, "../..", repo)
