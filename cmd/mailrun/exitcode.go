@@ -137,6 +137,7 @@ var exitRules = []exitRule{
 	{"limit reached", exitOK, isType[*limitReached], nil},
 	{"daily cap reached", exitPending, isType[*capReached], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
+	{"send not confirmed", exitFailure, func(err error) bool { return errors.Is(err, errNotConfirmed) }, nil},
 	{"cli.Exit", exitOwnCode, func(err error) bool {
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0

@@ -39,6 +39,7 @@ func TestExitCode(t *testing.T) {
 		{"delimiter hint", &campaign.InputError{File: "l.csv", Err: &source.DelimiterError{Header: "a;b", Guess: ';'}}, 3, "pass --delimiter ';'"},
 		{"encoding hint", &campaign.InputError{File: "l.csv", Err: &source.EncodingError{Where: "row 2"}}, 3, "--encoding cp949"},
 		{"validate problems", &validateProblems{problems: 2, rows: 9}, 3, "validate: 2 problems found in 9 rows"},
+		{"not confirmed", errNotConfirmed, 1, "nothing was sent: the answer was not yes (--yes skips the question)"},
 		{"row error is not an input error", &campaign.RowError{Row: 2, Err: errors.New("bad")}, 1, "row 2: bad"},
 		{"rows failed", &rowsFailed{n: 2, state: "a b.state"}, 4, "2 rows failed permanently: see mailrun status --state 'a b.state'"},
 		{"rows failed earlier", &rowsFailed{n: 2, earlier: 2, state: "s"}, 4, "2 in an earlier run, left alone now: once the cause is fixed, --retry-failed sends them again"},
