@@ -45,11 +45,15 @@ type (
 	rowsPending struct{ n int64 }
 	// limitReached: --limit stopped the run before the data ended.
 	limitReached struct{}
-	// capReached: --max-per-day stopped the run until resumeAt.
+	// capReached: --max-per-day or --max-per-24h stopped the run until
+	// resumeAt.
 	capReached struct {
-		max      int
+		limit    campaign.Limit
 		resumeAt time.Time
 	}
+	// outsideWindow: --no-wait stopped the run outside the --window and
+	// --days until opens.
+	outsideWindow struct{ opens time.Time }
 	// validateProblems: validate found problems in rows.
 	validateProblems struct{ problems, rows int }
 )
@@ -67,8 +71,13 @@ func (e *limitReached) Error() string {
 }
 
 func (e *capReached) Error() string {
-	return fmt.Sprintf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
-		e.max, e.resumeAt.Format("2006-01-02 15:04 MST"))
+	return fmt.Sprintf("%s is reached; run the same command again from %s to go on",
+		capText(e.limit), e.resumeAt.Format("2006-01-02 15:04 MST"))
+}
+
+func (e *outsideWindow) Error() string {
+	return fmt.Sprintf("outside the send window (--window, --days); it opens %s: run the same command again then, or leave out --no-wait to wait for it",
+		e.opens.Format("Mon 2006-01-02 15:04 MST"))
 }
 
 func (e *validateProblems) Error() string {
@@ -120,7 +129,8 @@ var exitRules = []exitRule{
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
 	{"limit reached", exitPending, isType[*limitReached], nil},
-	{"daily cap reached", exitPending, isType[*capReached], nil},
+	{"cap reached", exitPending, isType[*capReached], nil},
+	{"outside the send window", exitPending, isType[*outsideWindow], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
 	{"cli.Exit", 0, func(err error) bool {
 		var ec cli.ExitCoder

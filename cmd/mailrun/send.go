@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,15 +19,17 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(flags, relayFlags()...)
+	flags = append(append(flags, relayFlags()...), credentialFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
 		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
 mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
 
-The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
-config file's smtp-password key, never from the command line. Running the
+The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file,
+--password-command or the config file's smtp-password key, never from the
+command line; with --auth xoauth2, OAuth2 access tokens come from
+--token-command or from the provider (--oauth-provider, see README). Running the
 same command again resumes: delivered recipients are skipped.`,
 		Flags:  flags,
 		Action: runSend,
@@ -39,7 +40,7 @@ same command again resumes: delivered recipients are skipped.`,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", EnvVars: envVars("smtp-password-file")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
@@ -91,7 +92,15 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	maxPerDay, loc, err := dailyCap(c)
+	loc, err := timeZone(c)
+	if err != nil {
+		return err
+	}
+	limits, err := capLimits(c.Int("max-per-day"), c.Int("max-per-24h"), loc, "--")
+	if err != nil {
+		return err
+	}
+	schedule, err := sendSchedule(c, loc)
 	if err != nil {
 		return err
 	}
@@ -112,9 +121,7 @@ func runSend(c *cli.Context) error {
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 	}
-	if maxPerDay > 0 || anyRelayCap(relays) {
-		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
-	}
+	jh.CountDeliveredSince = campaign.Since(append(relayLimits(relays, loc), limits...), time.Now())
 	j, err := statefile.Open(statePath, jh)
 	if err != nil {
 		return err
@@ -131,7 +138,7 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 
-	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
+	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc)
 	if err != nil {
 		return err
 	}
@@ -159,10 +166,11 @@ func runSend(c *cli.Context) error {
 		Progress:    prog,
 		Logger:      log,
 
-		Suppress:       suppress,
-		MaxPerDay:      maxPerDay,
-		DeliveredToday: j.DeliveredSince(),
-		Location:       loc,
+		Suppress:  suppress,
+		Limits:    limits,
+		Delivered: j.Deliveries(),
+		Schedule:  schedule,
+		NoWait:    c.Bool("no-wait"),
 	}
 	display := startProgress(c, prog, log)
 	sum, runErr := r.Run(ctx)
@@ -172,17 +180,19 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
-	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
+	return sendResult(sum, runErr, closeErr, statePath)
 }
 
 // sendResult turns a run's summary and error into the command's error:
 // the run's own error, else the outcome that decides the exit code.
-func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxPerDay int) error {
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
 	switch {
 	case runErr != nil:
 		return runErr
 	case sum.CapReached:
-		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
+		return &capReached{limit: sum.Cap, resumeAt: sum.ResumeAt}
+	case sum.OutsideWindow:
+		return &outsideWindow{opens: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
@@ -217,28 +227,12 @@ func statePath(c *cli.Context) (string, error) {
 
 // newSender builds the SMTP sender of relays (see newSMTPSender), or the
 // outbox of a dry run, and returns it with the number of runner workers.
-func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount, loc *time.Location) (campaign.Sender, int, error) {
 	if c.Bool("dry-run") {
 		o, err := sender.NewOutbox(c.String("outbox"))
 		return o, c.Int("workers"), err
 	}
-	return newSMTPSender(c, log, relays, deliveredToday, loc)
-}
-
-// smtpPassword reads the password from --smtp-password-file, else
-// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key.
-func smtpPassword(c *cli.Context) (string, error) {
-	if f := c.String("smtp-password-file"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", usageError("--smtp-password-file: " + err.Error())
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
-		return pw, nil
-	}
-	return configString(c, "smtp-password")
+	return newSMTPSender(c, log, relays, delivered, loc)
 }
 
 // quoteArg returns s ready to paste into a shell command.

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/mailrun/mailrun/sender/credential"
+	"github.com/urfave/cli/v2"
+)
+
+// relaySettingKeys are the credential settings a relay may set for itself
+// (after ? in --smtp, or as keys of a relays entry in the config file);
+// a relay that does not set one uses the flag of the same name, except
+// password-file, whose flag is --smtp-password-file.
+var relaySettingKeys = []string{"password-file", "password-command", "auth"}
+
+// credentialFlags are send's flags for secrets from commands and for
+// OAuth2 (XOAUTH2). Secrets themselves never come from flags.
+func credentialFlags() []cli.Flag {
+	return []cli.Flag{
+		stringFlag("password-command", "", "run `CMD` once per run and use the first line it prints as the SMTP password (e.g. 'pass show mail/relay'); no shell: quote as in sh, or write sh -c '...'", false),
+	}
+}
+
+// secretKind says where one kind of secret may come from.
+type secretKind struct {
+	env       string // the variable of every relay; with _<NAME> of one relay
+	fileKey   string // the relay setting naming a file
+	fileFlag  string // the flag naming a file for every relay
+	command   string // the setting and flag of a command, "" for none
+	configKey string // the config file's key for the secret itself
+}
+
+var passwordSecret = secretKind{"MAILRUN_SMTP_PASSWORD", "password-file", "smtp-password-file", "password-command", "smtp-password"}
+
+// credentials reads the secrets of a run's relays. The secrets every relay
+// shares are read once (a command runs once per run), and relays with the
+// same OAuth2 settings share one token cache.
+type credentials struct {
+	c      *cli.Context
+	shared map[string]string             // by secretKind.env
+	cache  map[string]*credential.Tokens // by the OAuth2 settings
+}
+
+func newCredentials(c *cli.Context) *credentials {
+	return &credentials{c: c, shared: map[string]string{}, cache: map[string]*credential.Tokens{}}
+}
+
+// setting returns the relay's own value of key, else the flag's.
+func (cr *credentials) setting(spec relaySpec, key string) string {
+	if v, ok := spec.settings[key]; ok {
+		return v
+	}
+	return cr.c.String(key)
+}
+
+// relayEnv returns the variable of the relay name for the variable base:
+// base, '_' and the name in upper case with every character other than A-Z
+// and 0-9 turned into '_' (relay "ses-eu" reads MAILRUN_SMTP_PASSWORD_SES_EU).
+func relayEnv(base, name string) string {
+	return base + "_" + strings.Map(func(r rune) rune {
+		r = unicode.ToUpper(r)
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// secret returns the secret k of spec, from the first of: its <ENV>_<NAME>
+// variable, its own file, its own command; then what every relay shares:
+// the file flag, <ENV>, the command flag, the config file. "" means none.
+// Errors are usage errors, or *credential.CommandError, and never hold a
+// secret.
+func (cr *credentials) secret(spec relaySpec, k secretKind) (string, error) {
+	if v, ok := os.LookupEnv(relayEnv(k.env, spec.name)); ok {
+		return v, nil
+	}
+	if f := spec.settings[k.fileKey]; f != "" {
+		return readSecretFile(fmt.Sprintf("relay %s: %s", spec.name, k.fileKey), f)
+	}
+	if cmd := spec.settings[k.command]; k.command != "" && cmd != "" {
+		return runSecretCommand(cr.c.Context, fmt.Sprintf("relay %s: %s", spec.name, k.command), cmd)
+	}
+	if v, ok := cr.shared[k.env]; ok {
+		return v, nil
+	}
+	v, err := cr.sharedSecret(k)
+	if err == nil {
+		cr.shared[k.env] = v
+	}
+	return v, err
+}
+
+// sharedSecret returns the secret k of every relay.
+func (cr *credentials) sharedSecret(k secretKind) (string, error) {
+	c := cr.c
+	if f := c.String(k.fileFlag); f != "" {
+		return readSecretFile("--"+k.fileFlag, f)
+	}
+	if v, ok := os.LookupEnv(k.env); ok {
+		return v, nil
+	}
+	if k.command != "" && c.String(k.command) != "" {
+		return runSecretCommand(c.Context, "--"+k.command, c.String(k.command))
+	}
+	return configString(c, k.configKey)
+}
+
+// readSecretFile returns the first line of the file path; where names the
+// setting for errors.
+func readSecretFile(where, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", usageError(where + ": " + err.Error())
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// runSecretCommand runs a password command; where names the setting for
+// errors.
+func runSecretCommand(ctx context.Context, where, cmdline string) (string, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	v, err := credential.Command(ctx, cmdline)
+	if err != nil {
+		return "", asUsageError(fmt.Errorf("%s: %w", where, err))
+	}
+	return v, nil
+}
