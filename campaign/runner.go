@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,6 +58,11 @@ type Runner struct {
 	// Summary.OutsideWindow.
 	Schedule *Schedule
 	NoWait   bool
+
+	// Pacer, when set, spaces the attempts by recipient domain: a message
+	// whose domains must wait is held back without occupying a worker, and
+	// the others go on.
+	Pacer Pacer
 
 	// Shard, when its N is above 1, restricts the run to the rows whose
 	// recipient key falls in shard I of N (see Shard.Has); the others are
@@ -200,7 +206,8 @@ type runState struct {
 	fatal      error
 	journalErr error
 	capHit     bool
-	nextWindow time.Time // set when NoWait stopped the run outside the schedule
+	parked     atomic.Int64 // jobs held back by the Pacer, see pace
+	nextWindow time.Time    // set when NoWait stopped the run outside the schedule
 }
 
 // produce reads the source until it ends, the limit is reached or the run

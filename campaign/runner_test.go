@@ -80,6 +80,7 @@ type runOpts struct {
 	schedule *campaign.Schedule
 	noWait   bool
 	progress *campaign.Progress
+	pacer    campaign.Pacer
 }
 
 // run does one campaign run the way `mailrun send` does and returns its
@@ -129,7 +130,7 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		Workers: o.workers, Retries: o.retries, RetryWait: time.Millisecond,
 		Limit: o.limit, RetryFailed: o.retryFailed,
 		Suppress: o.suppress, Limits: o.limits, Delivered: j.Deliveries(), Now: o.now,
-		Schedule: o.schedule, NoWait: o.noWait, Progress: o.progress,
+		Schedule: o.schedule, NoWait: o.noWait, Progress: o.progress, Pacer: o.pacer,
 	}
 	return r.Run(o.ctx)
 }

@@ -48,7 +48,11 @@ func (s *runState) prepare(j *job) bool {
 // attempt makes one delivery attempt of j and settles or reschedules it.
 func (s *runState) attempt(ctx context.Context, j *job) {
 	r, p := s.r, s.r.Progress
-	if !s.awaitWindow(j) || !s.takeSlot(j) {
+	if !s.awaitWindow(j) || !s.pace(j) {
+		return
+	}
+	if !s.takeSlot(j) {
+		s.unpace(j)
 		return
 	}
 	// begin records that bytes are about to leave: only then can a crash
@@ -67,6 +71,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return nil
 	}
 	reply, err := r.Sender.Send(ctx, j.msg, begin)
+	s.unpace(j)
 	if begun {
 		p.inFlight.Add(-1)
 	}
