@@ -33,6 +33,19 @@ func appendMessage(t *testing.T, d *smtptest.DovecotServer, folder, token string
 	}
 }
 
+// newFolder creates a folder of the test's own on the Dovecot, so that a
+// test never reads or marks the shared INBOX, where other tests' bounces
+// land.
+func newFolder(t *testing.T, d *smtptest.DovecotServer, name string) string {
+	t.Helper()
+	c := dialDovecot(t, d)
+	defer c.Close()
+	if err := c.Create(name, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 func dialDovecot(t *testing.T, d *smtptest.DovecotServer) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialTLS(d.IMAPS, &imapclient.Options{TLSConfig: d.TLSConfig(t)})
@@ -72,11 +85,12 @@ func imapURL(d *smtptest.DovecotServer, folder string) mailbox.IMAPEndpoint {
 func TestIMAPMarksProcessedMessages(t *testing.T) {
 	d := smtptest.Dovecot(t)
 	token := smtptest.Token(t)
-	appendMessage(t, d, d.Mailbox, token)
-	appendMessage(t, d, d.Mailbox, token+"b")
+	box := newFolder(t, d, "Test-"+token)
+	appendMessage(t, d, box, token)
+	appendMessage(t, d, box, token+"b")
 
 	ctx := context.Background()
-	mb, err := mailbox.DialIMAP(ctx, imapURL(d, d.Mailbox), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), Timeout: 10 * time.Second})
+	mb, err := mailbox.DialIMAP(ctx, imapURL(d, box), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +100,8 @@ func TestIMAPMarksProcessedMessages(t *testing.T) {
 		t.Fatalf("read %d messages with the token, want 2", len(got))
 	}
 	for _, m := range got {
-		if !strings.HasPrefix(m.Source, "imap:"+d.Mailbox+";UID=") {
-			t.Errorf("source %q, want imap:%s;UID=N", m.Source, d.Mailbox)
+		if !strings.HasPrefix(m.Source, "imap:"+box+";UID=") {
+			t.Errorf("source %q, want imap:%s;UID=N", m.Source, box)
 		}
 	}
 	if err := mb.Done(ctx, got[:1]); err != nil {
@@ -99,7 +113,7 @@ func TestIMAPMarksProcessedMessages(t *testing.T) {
 	}
 
 	// --all reads marked ones too, and nothing was deleted or moved.
-	all, err := mailbox.DialIMAP(ctx, imapURL(d, d.Mailbox), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), All: true})
+	all, err := mailbox.DialIMAP(ctx, imapURL(d, box), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,18 +126,14 @@ func TestIMAPMarksProcessedMessages(t *testing.T) {
 func TestIMAPMovesReports(t *testing.T) {
 	d := smtptest.Dovecot(t)
 	token := smtptest.Token(t)
-	folder := "Bounces-" + token
-	c := dialDovecot(t, d)
-	if err := c.Create(folder, nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	appendMessage(t, d, d.Mailbox, token)
-	appendMessage(t, d, d.Mailbox, token+"human")
+	box := newFolder(t, d, "Test-"+token)
+	folder := newFolder(t, d, "Bounces-"+token)
+	appendMessage(t, d, box, token)
+	appendMessage(t, d, box, token+"human")
 
 	ctx := context.Background()
 	opts := mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), MoveTo: folder}
-	mb, err := mailbox.DialIMAP(ctx, imapURL(d, d.Mailbox), opts)
+	mb, err := mailbox.DialIMAP(ctx, imapURL(d, box), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,14 +158,14 @@ func TestIMAPMovesReports(t *testing.T) {
 	if len(in) != 1 || bytes.Contains(in[0].Data, []byte("human")) {
 		t.Fatalf("%s holds %d messages, want the report only", folder, len(in))
 	}
-	inbox, err := mailbox.DialIMAP(ctx, imapURL(d, d.Mailbox), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), All: true})
+	src, err := mailbox.DialIMAP(ctx, imapURL(d, box), mailbox.IMAPOptions{Password: d.Password, RootCAs: d.RootCAs(t), All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inbox.Close()
-	left := mine(t, inbox, token)
+	defer src.Close()
+	left := mine(t, src, token)
 	if len(left) != 1 || !bytes.Contains(left[0].Data, []byte("human")) {
-		t.Fatalf("%s keeps %d of the messages, want the other mail only", d.Mailbox, len(left))
+		t.Fatalf("%s keeps %d of the messages, want the other mail only", box, len(left))
 	}
 }
 
