@@ -217,7 +217,8 @@ func bookFunc(ledgers []*statefile.Ledger, p campaign.BouncePolicy) func(campaig
 }
 
 // notices turns the results of a bounce or complaint report into notices,
-// leaving out results that report no failure. id identifies the report.
+// one per result (the policy books none for a result that reports no
+// failure); they share the report's id.
 func notices(r *bounce.Report, data []byte) []campaign.Notice {
 	seed := r.MessageID
 	if seed == "" {
@@ -232,9 +233,6 @@ func notices(r *bounce.Report, data []byte) []campaign.Notice {
 	}
 	var out []campaign.Notice
 	for _, res := range r.Results {
-		if res.Kind == bounce.KindNone {
-			continue
-		}
 		out = append(out, campaign.Notice{
 			ID: id, Recipient: res.Recipient, OriginalRecipient: res.OriginalRecipient,
 			Kind: campaign.BounceKind(res.Kind), Action: res.Action, Status: res.Status,

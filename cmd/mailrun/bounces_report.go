@@ -32,8 +32,11 @@ type bounceLine struct {
 	// State is the state file of the row; MatchedBy how it was found.
 	State     string `json:"state,omitempty"`
 	MatchedBy string `json:"matched_by,omitempty"`
-	// Booked is the record appended (bounced, soft-bounced, complained),
-	// "" when none was; Duplicate says an earlier run booked it.
+	// Kind is hard, soft, complaint, or none for a result that reports no
+	// failure (a delivery notice, feedback that is not a complaint), which
+	// is never booked. Booked is the record appended (bounced,
+	// soft-bounced, complained), "" when none was; Duplicate says an
+	// earlier run booked it.
 	Booked    string `json:"booked,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
 }
@@ -74,19 +77,17 @@ func (r *bounceReport) message(m *mailbox.Message, rep *bounce.Report, book func
 		return nil
 	}
 	ns := notices(rep, m.Data)
-	j := 0
-	for _, res := range rep.Results {
-		if res.Kind == bounce.KindNone {
-			continue
-		}
-		n := ns[j]
-		j++
-		b, err := book(n)
+	for i, res := range rep.Results {
+		b, err := book(ns[i])
 		if err != nil {
 			return err
 		}
+		kind := string(res.Kind)
+		if res.Kind == bounce.KindNone {
+			kind = "none" // a success notice, or feedback that is no complaint
+		}
 		line := bounceLine{
-			Source: m.Source, Recipient: res.Recipient, Status: res.Status, Action: res.Action, Kind: string(res.Kind),
+			Source: m.Source, Recipient: res.Recipient, Status: res.Status, Action: res.Action, Kind: kind,
 			Reason: res.Reason, FeedbackType: res.FeedbackType, Diagnostic: res.Diagnostic,
 			Booked: string(b.Status), Duplicate: b.Duplicate,
 		}
@@ -144,8 +145,10 @@ func (r *bounceReport) finish(log *slog.Logger) error {
 				booked = "(before)"
 			case l.Row == nil:
 				booked = "(no row)"
-			case booked == "":
+			case booked == "" && l.Action != "":
 				booked = "(" + l.Action + ")"
+			case booked == "":
+				booked = "(" + l.Kind + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.60s\n", oneLine(l.Recipient), l.Kind, l.Status, row, oneLine(orDash(l.Key)), booked, oneLine(l.Diagnostic))
 		}
@@ -163,7 +166,7 @@ func (r *bounceReport) finish(log *slog.Logger) error {
 		fmt.Fprintln(w, "Nothing booked: give --state FILE to book the bounces in a campaign's state file.")
 		return nil
 	}
-	fmt.Fprintf(w, "Booked %d: %d bounced, %d soft-bounced, %d complained; %d booked before, %d without a row, %d delays not booked\n",
+	fmt.Fprintf(w, "Booked %d: %d bounced, %d soft-bounced, %d complained; %d booked before, %d without a row, %d delays or other notices not booked\n",
 		booked, r.booked[campaign.StatusBounced], r.booked[campaign.StatusSoftBounced], r.booked[campaign.StatusComplained],
 		r.duplicates, r.unmatched, r.notBooked)
 	return nil
