@@ -159,6 +159,17 @@ const (
 	// StatusSuppressed: not sent because a To recipient is on a
 	// suppression list (see Suppression).
 	StatusSuppressed Status = "suppressed"
+	// StatusBounced: a bounce came back after delivery and the address is
+	// suppressed (a hard bounce, or the soft bounce that reached the soft
+	// limit: see BouncePolicy).
+	StatusBounced Status = "bounced"
+	// StatusComplained: the recipient reported the message as spam (or
+	// fraud, or a virus); the address is suppressed.
+	StatusComplained Status = "complained"
+	// StatusSoftBounced: a soft bounce below the soft limit. It is
+	// counted towards the limit and changes nothing else: it is never a
+	// recipient's status (see MergeStatus).
+	StatusSoftBounced Status = "soft-bounced"
 )
 
 // Outcome is the result of delivering (or not delivering) one row.
@@ -183,5 +194,11 @@ type Outcome struct {
 	// Relay names the relay of the last attempt (Message.Relay), empty
 	// when the sender has a single server.
 	Relay string
-	Time  time.Time
+	// Kind and Notice are set on the outcomes that bounces and complaints
+	// bring later (StatusBounced, StatusSoftBounced, StatusComplained):
+	// the kind of the report, and the id of the notice it came from
+	// (Notice.ID), by which the same notice read twice is booked once.
+	Kind   BounceKind
+	Notice string
+	Time   time.Time
 }

@@ -41,6 +41,10 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// ReturnPath, when not zero, is the envelope sender of every message
+	// instead of its From address; with a VERP placeholder it carries the
+	// row's token (campaign.VERPToken of CampaignID, the row and its key).
+	ReturnPath campaign.ReturnPath
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and

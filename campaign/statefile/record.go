@@ -19,6 +19,11 @@ import (
 //	{"type":"delivered","key":"ann@example.com","row":1,"message_id":"…","reply":"250 2.0.0 Ok: queued as 4Bx1","attempts":1,"time":"…"}
 //	{"type":"delivered","key":"cy@example.com","row":3,"message_id":"…","reply":"250 Ok","attempts":1,"relay":"ses","time":"…"}
 //	{"type":"failed","key":"bob@example.com","row":2,"message_id":"…","code":550,"enhanced":"5.1.1","text":"no such user","recipient":"bob@example.com","attempts":1,"time":"…"}
+//	{"type":"bounced","key":"ann@example.com","row":1,"message_id":"…","code":550,"enhanced":"5.1.1","text":"… User unknown","recipient":"ann@example.com","kind":"hard","notice":"3f9a…","time":"…"}
+//
+// Bounce records (bounced, soft-bounced, complained) come from `mailrun
+// bounces`, after the delivery; kind is the report's kind and notice
+// identifies the report, so that one read twice is booked once.
 //
 // A record never holds credentials: only what campaign.Message and campaign.Outcome carry.
 
@@ -54,7 +59,10 @@ type record struct {
 	// Relay names the relay of the last attempt, when the sender spreads
 	// messages over several.
 	Relay string `json:"relay,omitempty"`
-	Time  string `json:"time,omitempty"`
+	// Kind and Notice are those of a bounce record (campaign.Outcome).
+	Kind   string `json:"kind,omitempty"`
+	Notice string `json:"notice,omitempty"`
+	Time   string `json:"time,omitempty"`
 }
 
 // encodeLine returns r as one JSON line, newline included: the bytes
@@ -83,6 +91,8 @@ func encodeLine(r *record) ([]byte, error) {
 		b = append(b, `,"ambiguous":true`...)
 	}
 	b = appendStringField(b, "relay", r.Relay)
+	b = appendStringField(b, "kind", r.Kind)
+	b = appendStringField(b, "notice", r.Notice)
 	b = appendStringField(b, "time", r.Time)
 	return append(b, '}', '\n'), nil
 }
@@ -144,6 +154,8 @@ func outcomeRecord(o campaign.Outcome, now time.Time) *record {
 		Attempts:  o.Attempts,
 		Ambiguous: o.Ambiguous,
 		Relay:     o.Relay,
+		Kind:      string(o.Kind),
+		Notice:    o.Notice,
 		Time:      formatTime(t),
 	}
 	if o.Status == campaign.StatusDelivered {
@@ -168,16 +180,22 @@ const (
 	stDeferred
 	stDuplicate
 	stSuppressed
+	stBounced
+	stComplained
+	stSoftBounced
 	numStatus
 )
 
 var statusNames = [numStatus]campaign.Status{
-	stSending:    campaign.StatusSending,
-	stDelivered:  campaign.StatusDelivered,
-	stFailed:     campaign.StatusFailed,
-	stDeferred:   campaign.StatusDeferred,
-	stDuplicate:  campaign.StatusDuplicate,
-	stSuppressed: campaign.StatusSuppressed,
+	stSending:     campaign.StatusSending,
+	stDelivered:   campaign.StatusDelivered,
+	stFailed:      campaign.StatusFailed,
+	stDeferred:    campaign.StatusDeferred,
+	stDuplicate:   campaign.StatusDuplicate,
+	stSuppressed:  campaign.StatusSuppressed,
+	stBounced:     campaign.StatusBounced,
+	stComplained:  campaign.StatusComplained,
+	stSoftBounced: campaign.StatusSoftBounced,
 }
 
 // statusCode returns the code of the record type typ, or stNone if typ is
@@ -217,6 +235,7 @@ func mergeStatus(old, next uint8) uint8 { return merged[old][next] }
 // next line is read.
 type lineRecord struct {
 	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
+	kind, notice                                                     []byte
 	id, templateHash, data, created                                  []byte
 	row, code, version                                               int64
 }
@@ -250,6 +269,10 @@ func parseLine(line []byte, r *lineRecord) error {
 			return unquote(val, &r.tm)
 		case `"relay"`:
 			return unquote(val, &r.relay)
+		case `"kind"`:
+			return unquote(val, &r.kind)
+		case `"notice"`:
+			return unquote(val, &r.notice)
 		case `"id"`:
 			return unquote(val, &r.id)
 		case `"template_hash"`:

@@ -29,6 +29,9 @@ type State struct {
 	// Unknowns lists the recipients whose last attempt has no outcome, by
 	// row number.
 	Unknowns []Attempt `json:"unknowns"`
+	// Bounces lists the recipients whose status is bounced or complained,
+	// by row number, with the report that decided it.
+	Bounces []Failure `json:"bounces"`
 	// Resent counts recipients with more than one sending record: each of
 	// them may have received the message more than once.
 	Resent int `json:"resent"`
@@ -58,13 +61,22 @@ type Counts struct {
 	Duplicate  int `json:"duplicate"`
 	// Suppressed counts recipients left out because of a suppression list.
 	Suppressed int `json:"suppressed"`
+	// Bounced and Complained count recipients whose status is bounced or
+	// complained (mailrun bounces booked it); SoftBounced counts the other
+	// recipients with soft bounces below the limit.
+	Bounced     int `json:"bounced"`
+	Complained  int `json:"complained"`
+	SoftBounced int `json:"soft_bounced"`
 }
 
-// Failure is a recipient whose last status is failed or deferred.
+// Failure is a recipient whose last status is failed or deferred, or,
+// in State.Bounces, bounced or complained (with the report's Kind; Text is
+// the diagnostic and Recipient the address the report names).
 type Failure struct {
 	Row       int             `json:"row"`
 	Key       string          `json:"key"`
 	Status    campaign.Status `json:"status"`
+	Kind      string          `json:"kind,omitempty"`
 	Code      int             `json:"code,omitempty"`
 	Enhanced  string          `json:"enhanced,omitempty"`
 	Text      string          `json:"text,omitempty"`
@@ -144,7 +156,7 @@ func Read(path string) (*State, error) {
 	}
 	defer f.Close()
 
-	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}}
+	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}, Bounces: []Failure{}}
 	var (
 		hdr   stateHeader
 		idx   = new(index)
@@ -153,6 +165,7 @@ func Read(path string) (*State, error) {
 		last  []byte                 // time of the last record
 		dups  = make(map[int]string) // key of each duplicate row
 		key   []byte
+		soft  = make(map[string]int) // soft-bounced records by key
 	)
 	res, err := scanLines(f, path, true, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
@@ -171,6 +184,10 @@ func Read(path string) (*State, error) {
 		if len(key) == 0 {
 			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
 		}
+		if st == stSoftBounced {
+			soft[string(key)]++
+			return nil // counted; never a status (campaign.MergeStatus)
+		}
 		idx.add(key, st, r.row)
 		s.setRow(int(r.row), st)
 		if st == stDuplicate && len(r.key) > 0 {
@@ -179,11 +196,13 @@ func Read(path string) (*State, error) {
 		if st == stDelivered && len(r.relay) > 0 {
 			byRel[string(r.relay)]++
 		}
-		if st == stFailed || st == stDeferred {
-			fails[string(key)] = Failure{
-				Row: int(r.row), Key: string(r.key), Status: statusNames[st], Code: int(r.code),
-				Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
-				Relay: string(r.relay), Time: parseTime(r.tm),
+		if st == stFailed || st == stDeferred || st == stBounced || st == stComplained {
+			if sl, _ := idx.get(string(key)); sl.st == st { // a bounce sticks: keep its report
+				fails[string(key)] = Failure{
+					Row: int(r.row), Key: string(r.key), Status: statusNames[st], Kind: string(r.kind), Code: int(r.code),
+					Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
+					Relay: string(r.relay), Time: parseTime(r.tm),
+				}
 			}
 		}
 		return nil
@@ -197,7 +216,7 @@ func Read(path string) (*State, error) {
 	s.CampaignID, s.TemplateHash, s.DataFile = hdr.id, hdr.templateHash, hdr.data
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
 	s.LastActivity = parseTime(last)
-	s.collect(idx, fails)
+	s.collect(idx, fails, soft)
 	s.dupOf = make(map[int]uint8, len(dups))
 	for row, k := range dups {
 		sl, _ := idx.get(k)
@@ -207,8 +226,9 @@ func Read(path string) (*State, error) {
 	return s, nil
 }
 
-// collect fills the counts and lists from the index.
-func (s *State) collect(idx *index, fails map[string]Failure) {
+// collect fills the counts and lists from the index, the last failure or
+// bounce of each key and the soft bounces by key.
+func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]int) {
 	c := &s.Counts
 	idx.each(func(key []byte, sl slot) {
 		c.Recipients++
@@ -236,8 +256,19 @@ func (s *State) collect(idx *index, fails map[string]Failure) {
 			c.Duplicate++
 		case stSuppressed:
 			c.Suppressed++
+		case stBounced, stComplained:
+			if sl.st == stBounced {
+				c.Bounced++
+			} else {
+				c.Complained++
+			}
+			s.Bounces = append(s.Bounces, fails[string(key)])
+		}
+		if soft[string(key)] > 0 && sl.st != stBounced && sl.st != stComplained {
+			c.SoftBounced++
 		}
 	})
+	sort.Slice(s.Bounces, func(a, b int) bool { return s.Bounces[a].Row < s.Bounces[b].Row })
 	sort.Slice(s.Failures, func(a, b int) bool { return s.Failures[a].Row < s.Failures[b].Row })
 	sort.Slice(s.Unknowns, func(a, b int) bool { return s.Unknowns[a].Row < s.Unknowns[b].Row })
 }

@@ -147,9 +147,24 @@ func loadCSV(s *campaign.Suppression, path string, r io.Reader) error {
 // failures left out because neither names an address (a key column that is
 // not an address).
 func (s *State) RefusedAddresses() (addrs []string, unnamed int) {
+	return addressesOf(s.Failures, func(f Failure) bool {
+		return f.Status == campaign.StatusFailed && f.Code >= 500 && f.Code <= 599
+	})
+}
+
+// BouncedAddresses returns the addresses whose status s records as bounced
+// or complained, the same way: the address the report named, else the
+// recipient key when it is an address.
+func (s *State) BouncedAddresses() (addrs []string, unnamed int) {
+	return addressesOf(s.Bounces, func(Failure) bool { return true })
+}
+
+// addressesOf returns the addresses of the entries of list that keep
+// accepts (see RefusedAddresses), and how many named none.
+func addressesOf(list []Failure, keep func(Failure) bool) (addrs []string, unnamed int) {
 	seen := map[string]bool{}
-	for _, f := range s.Failures {
-		if f.Status != campaign.StatusFailed || f.Code < 500 || f.Code > 599 {
+	for _, f := range list {
+		if !keep(f) {
 			continue
 		}
 		a := bareAddress(f.Recipient)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/mailbox"
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
@@ -90,6 +91,9 @@ var exitRules = []exitRule{
 	{"password in the SMTP URL", exitUsage, func(err error) bool { return errors.Is(err, sender.ErrPasswordInURL) }, func(err error) string {
 		return err.Error() + "; use MAILRUN_SMTP_PASSWORD or --smtp-password-file"
 	}},
+	{"password in the IMAP URL", exitUsage, func(err error) bool { return errors.Is(err, mailbox.ErrPasswordInURL) }, func(err error) string {
+		return err.Error() + "; use MAILRUN_IMAP_PASSWORD or --imap-password-file"
+	}},
 	{"usage or configuration error", exitUsage, isType[*usageErr], nil},
 	{"interrupted", exitInterrupted, func(err error) bool {
 		return errors.Is(err, campaign.ErrInterrupted) || errors.Is(err, context.Canceled)
@@ -108,6 +112,9 @@ var exitRules = []exitRule{
 	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
 		return "stopped: " + err.Error() + "; fix it and run the same command again to resume"
+	}},
+	{"IMAP login refused", exitFatalSMTP, isType[*mailbox.AuthError], func(err error) string {
+		return err.Error() + "; check the user in --imap and MAILRUN_IMAP_PASSWORD, --imap-password-file or imap-password"
 	}},
 	{"state file in use", exitStateLocked, isType[*campaign.LockedError], func(err error) string {
 		return err.Error() + "; wait for that run to finish, or give this one another --state file"

@@ -75,7 +75,7 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 // a Router of one), and the number of runner workers that keeps it busy. deliveredToday counts today's deliveries by relay (for
 // their max-per-day); loc gives the days.
 func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
-	global := func() (string, error) { return smtpPassword(c) }
+	global := func() (string, error) { return password(c, "smtp") }
 	base := sender.Config{
 		TLSPolicy:     c.String("tls-policy"),
 		TLSSkipVerify: c.Bool("tls-skip-verify"),

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,6 +42,7 @@ func sendFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "return-path", Usage: "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", EnvVars: envVars("return-path")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's name)", EnvVars: envVars("hello")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "number of SMTP connections", EnvVars: envVars("workers")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
@@ -223,22 +223,6 @@ func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredTo
 		return o, c.Int("workers"), err
 	}
 	return newSMTPSender(c, log, relays, deliveredToday, loc)
-}
-
-// smtpPassword reads the password from --smtp-password-file, else
-// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key.
-func smtpPassword(c *cli.Context) (string, error) {
-	if f := c.String("smtp-password-file"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", usageError("--smtp-password-file: " + err.Error())
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
-		return pw, nil
-	}
-	return configString(c, "smtp-password")
 }
 
 // quoteArg returns s ready to paste into a shell command.
