@@ -40,11 +40,30 @@ func TestMergeStatus(t *testing.T) {
 		{campaign.StatusFailed, campaign.StatusDuplicate, campaign.StatusFailed},
 		{campaign.StatusSuppressed, campaign.StatusDuplicate, campaign.StatusDuplicate},
 		{campaign.StatusDeferred, campaign.StatusDelivered, campaign.StatusDelivered},
-		{campaign.StatusDelivered, campaign.StatusSending, campaign.StatusSending},
+		{campaign.StatusDelivered, campaign.StatusSending, campaign.StatusDelivered},
+		{campaign.StatusDeferred, campaign.StatusSending, campaign.StatusSending},
 	}
 	for _, tt := range tests {
 		if got := campaign.MergeStatus(tt.old, tt.next); got != tt.want {
 			t.Errorf("MergeStatus(%q, %q) = %q, want %q", tt.old, tt.next, got, tt.want)
+		}
+	}
+}
+
+func TestRecordStatus(t *testing.T) {
+	tests := []struct {
+		st        campaign.Status
+		ambiguous bool
+		want      campaign.Status
+	}{
+		{campaign.StatusDeferred, false, campaign.StatusDeferred},
+		{campaign.StatusDeferred, true, campaign.StatusSending},
+		{campaign.StatusFailed, true, campaign.StatusFailed},
+		{campaign.StatusDelivered, true, campaign.StatusDelivered},
+	}
+	for _, tt := range tests {
+		if got := campaign.RecordStatus(tt.st, tt.ambiguous); got != tt.want {
+			t.Errorf("RecordStatus(%q, %v) = %q, want %q", tt.st, tt.ambiguous, got, tt.want)
 		}
 	}
 }

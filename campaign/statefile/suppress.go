@@ -141,28 +141,33 @@ func loadCSV(s *campaign.Suppression, path string, r io.Reader) error {
 }
 
 // RefusedAddresses returns the addresses that s records as refused
-// permanently by a server (a failure with a 5xx code), sorted, lower-cased
-// and without duplicates: the refused recipient when the server named one,
-// else the recipient key when it is an address. unnamed counts the 5xx
-// failures left out because neither names an address (a key column that is
-// not an address).
+// permanently by a server (a 5xx reply to that recipient), sorted,
+// lower-cased and without duplicates: the recipient of each failed row
+// that a server refused, and the Cc and Bcc recipients refused while
+// their row was delivered. A refusal of the message (its size, its
+// content) or of the session (EHLO, AUTH, the sender) names no recipient
+// and puts no address on the list: unnamed counts those 5xx failures.
 func (s *State) RefusedAddresses() (addrs []string, unnamed int) {
 	seen := map[string]bool{}
+	add := func(a string) {
+		if a = bareAddress(a); a != "" && !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
 	for _, f := range s.Failures {
 		if f.Status != campaign.StatusFailed || f.Code < 500 || f.Code > 599 {
 			continue
 		}
-		a := bareAddress(f.Recipient)
-		if a == "" {
-			a = bareAddress(f.Key)
-		}
-		if a == "" {
+		if f.Recipient == "" {
 			unnamed++
 			continue
 		}
-		if !seen[a] {
-			seen[a] = true
-			addrs = append(addrs, a)
+		add(f.Recipient)
+	}
+	for _, r := range s.Refused {
+		if r.Status == campaign.StatusFailed && r.Code >= 500 && r.Code <= 599 {
+			add(r.Recipient)
 		}
 	}
 	sort.Strings(addrs)

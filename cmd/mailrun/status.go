@@ -353,7 +353,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 	if r.SuppressOut != "" {
 		fmt.Fprintf(w, "\nWrote %d refused address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
 		if r.SuppressOutUnnamed > 0 {
-			fmt.Fprintf(w, "  %s refused permanently named no address (the key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
+			fmt.Fprintf(w, "  %s refused permanently for the message itself, not an address (size, content), were left out.\n", plural(r.SuppressOutUnnamed, "row"))
 		}
 	}
 	return nil

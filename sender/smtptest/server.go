@@ -111,6 +111,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv.MaxRecipients = s.cfg.rcptMax
+	s.srv.EnableSMTPUTF8 = s.cfg.smtputf8
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
 	if s.cfg.startTLS || s.cfg.implicitTLS {
