@@ -51,8 +51,8 @@ type reply struct {
 // them in this order; the first that matches wins.
 //
 //  1. Throttle (a flag beside the others; the only replies that lower the
-//     rate): a 4xx reply, other than to AUTH, with an enhanced code 4.7.x
-//     or 4.5.3, or any 4xx (AUTH included) whose text speaks of a rate
+//     rate): a 4xx reply, other than to EHLO, STARTTLS and AUTH, with an
+//     enhanced code 4.7.x or 4.5.3, or any 4xx whose text speaks of a rate
 //     (throttleWords).
 //  2. Session refused: every refusal of the greeting, EHLO, STARTTLS and
 //     AUTH; the authentication codes 530, 534, 535 and 538 at any step; a
@@ -74,7 +74,8 @@ type reply struct {
 // recipient goes in the next transaction (see conn.send).
 func classify(ph phase, r reply) (class campaign.Class, scope campaign.Scope, throttle bool) {
 	temp := r.code >= 400 && r.code < 500
-	throttle = temp && (ph != phaseAuth && (strings.HasPrefix(r.enhanced, "4.7.") || r.enhanced == "4.5.3") ||
+	setup := ph == phaseHello || ph == phaseTLS || ph == phaseAuth
+	throttle = temp && (!setup && (strings.HasPrefix(r.enhanced, "4.7.") || r.enhanced == "4.5.3") ||
 		containsAny(r.text, throttleWords))
 	class = campaign.Permanent
 	if temp || r.code < 400 || r.code >= 600 {
@@ -211,6 +212,9 @@ func setupError(ph phase, err error) error {
 	}
 	if r, ok := replyOf(err); ok {
 		return refusal(ph, r, "", err)
+	}
+	if errors.Is(err, errReplyTooLong) {
+		return connError(errReplyTooLong, false)
 	}
 	class := campaign.Fatal
 	if isNetErr(err) && !isTLSErr(err) {

@@ -299,7 +299,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}} {
+		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}, {"refused Cc/Bcc", c.Refused}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}
@@ -331,9 +331,11 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintln(w, "  (--data FILE --failed-csv OUT writes them with their data, to fix and send again)")
 		}
 	}
+	printRefused(w, st)
 	if n := len(st.Unknowns); n > 0 {
-		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
-			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
+		fmt.Fprintf(w, "\nUnknown (%d): the message left but its reply never came (the run stopped, or the connection\n"+
+			"was lost, after the final dot); the next send sends them again with the same Message-ID\n"+
+			"(or leaves them alone with --unknown skip):\n", n)
 		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
 			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
 		}

@@ -55,6 +55,8 @@ type Message struct {
 	Reads int
 	// TLS is true when the message came over TLS (STARTTLS or implicit).
 	TLS bool
+	// Hello is the name the client gave in EHLO (or HELO).
+	Hello string
 	// Time is when the server finished reading the data.
 	Time time.Time
 }

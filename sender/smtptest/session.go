@@ -84,7 +84,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
-	m := Message{From: ss.from, To: ss.to}
+	m := Message{From: ss.from, To: ss.to, Hello: ss.c.Hostname()}
 	_, m.TLS = ss.c.TLSConnectionState()
 	if ss.conn != nil {
 		m.Conn = ss.conn.id
