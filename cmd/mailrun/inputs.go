@@ -62,6 +62,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		ListID:         c.String("list-id"),
 	})
 }
 
