@@ -14,7 +14,7 @@ import (
 //
 //   - a short ASCII name as param="name";
 //   - filename of any other name as RFC 2231 continuations
-//     (filename*0*=utf-8”...; filename*1*=...), each line within lineGoal
+//     (filename*0*= in UTF-8, filename*1*=, ...), each line within lineGoal
 //     and cut between characters;
 //   - name of any other name as RFC 2047 encoded-words in quotes, the
 //     fallback that readers without RFC 2231 (munpack, old mail programs)
