@@ -112,6 +112,8 @@ func (p *PostfixServer) WaitSent(t testing.TB, token string, n int) map[string]i
 	poll(t, func() bool {
 		got = p.Sent(t, token)
 		return total() >= n
-	}, func() string { return fmt.Sprintf("%d deliveries to addresses with %q in %s, want %d", total(), token, p.LogFile, n) })
+	}, func() string {
+		return fmt.Sprintf("%d deliveries to addresses with %q in %s, want %d", total(), token, p.LogFile, n)
+	})
 	return got
 }
