@@ -9,10 +9,14 @@ import "errors"
 
 // MergeStatus returns the status a recipient has after a record with status
 // next, when its status was old ("" for none). The last record wins, with
-// three exceptions:
+// these exceptions:
 //
 //   - a duplicate record, which says nothing about delivery, never hides
 //     what an attempt established;
+//   - a sending record after a delivery leaves the recipient delivered: it
+//     begins a transaction to the Cc or Bcc recipients the message had not
+//     reached (a delivered row is never sent again), so a crash during it
+//     must not make the row unknown;
 //   - a soft bounce below the limit (StatusSoftBounced) changes nothing: it
 //     is only counted;
 //   - a bounce or a complaint sticks: no later record lifts it, a later
@@ -34,8 +38,22 @@ func MergeStatus(old, next Status) Status {
 		return old
 	case next == StatusDuplicate && attempted(old):
 		return old
+	case next == StatusSending && old == StatusDelivered:
+		return old
 	}
 	return next
+}
+
+// RecordStatus returns the status that a record of status st establishes:
+// st itself, except that a deferred record whose attempts include one that
+// failed after the final dot (ambiguous: the server may have taken the
+// message) is unknown, like a sending record without an outcome, so that
+// ResumePolicy.SkipUnknown leaves it alone too.
+func RecordStatus(st Status, ambiguous bool) Status {
+	if st == StatusDeferred && ambiguous {
+		return StatusSending
+	}
+	return st
 }
 
 // attempted reports whether s is the status of a delivery attempt.

@@ -42,7 +42,8 @@ func TestMergeStatus(t *testing.T) {
 		{campaign.StatusFailed, campaign.StatusDuplicate, campaign.StatusFailed},
 		{campaign.StatusSuppressed, campaign.StatusDuplicate, campaign.StatusDuplicate},
 		{campaign.StatusDeferred, campaign.StatusDelivered, campaign.StatusDelivered},
-		{campaign.StatusDelivered, campaign.StatusSending, campaign.StatusSending},
+		{campaign.StatusDelivered, campaign.StatusSending, campaign.StatusDelivered},
+		{campaign.StatusDeferred, campaign.StatusSending, campaign.StatusSending},
 		// A bounce after a delivery wins, and sticks.
 		{campaign.StatusDelivered, campaign.StatusBounced, campaign.StatusBounced},
 		{campaign.StatusSending, campaign.StatusBounced, campaign.StatusBounced},
@@ -91,6 +92,24 @@ func TestBouncePolicy(t *testing.T) {
 			if got := p.Status(tt.kind, tt.softBefore); got != tt.want {
 				t.Errorf("%+v.Status(%q, %d) = %q, want %q", p, tt.kind, tt.softBefore, got, tt.want)
 			}
+		}
+	}
+}
+
+func TestRecordStatus(t *testing.T) {
+	tests := []struct {
+		st        campaign.Status
+		ambiguous bool
+		want      campaign.Status
+	}{
+		{campaign.StatusDeferred, false, campaign.StatusDeferred},
+		{campaign.StatusDeferred, true, campaign.StatusSending},
+		{campaign.StatusFailed, true, campaign.StatusFailed},
+		{campaign.StatusDelivered, true, campaign.StatusDelivered},
+	}
+	for _, tt := range tests {
+		if got := campaign.RecordStatus(tt.st, tt.ambiguous); got != tt.want {
+			t.Errorf("RecordStatus(%q, %v) = %q, want %q", tt.st, tt.ambiguous, got, tt.want)
 		}
 	}
 }

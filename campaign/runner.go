@@ -92,6 +92,10 @@ type job struct {
 	msg      *Message // nil until a worker renders row
 	attempts int
 	lastErr  error
+	// replies are the final replies of the attempts that reached someone;
+	// ambiguous is true once an attempt failed after the final dot.
+	replies   []string
+	ambiguous bool
 }
 
 // Run executes the campaign. It checks the template's columns against the

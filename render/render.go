@@ -223,8 +223,8 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 
 	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
 	idhex := hex.EncodeToString(sum[:16])
-	domain := hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:]
-	id := idhex + "@" + strings.ToLower(domain)
+	domain := messageIDDomain(hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:])
+	id := idhex + "@" + domain
 
 	files := make([]file, 0, len(hr.files))
 	atts := make([]campaign.Attachment, 0, len(hr.files))
@@ -255,6 +255,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
+	s.out.Write(t.listID)
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")

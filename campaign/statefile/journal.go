@@ -193,9 +193,9 @@ func (j *Journal) resume(h Header) error {
 		if err := hdr.add(n, r); err != nil {
 			return &campaign.InputError{File: j.path, Line: n, Err: err}
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st != stNone && len(r.key) > 0 {
-			idx.add(r.key, st, r.row)
+			idx.add(r.key, st, r)
 		}
 		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
 			j.since++
@@ -329,6 +329,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 		Key:       msg.Key,
 		Row:       msg.Row,
 		MessageID: msg.ID,
+		Continues: len(msg.Sent) > 0,
 		Time:      formatTime(j.now()),
 	})
 	if err != nil {

@@ -26,6 +26,11 @@ type State struct {
 	// Failures lists the recipients whose last status is failed or
 	// deferred, by row number.
 	Failures []Failure `json:"failures"`
+	// Refused lists, by row number, the envelope recipients that the last
+	// record of a row says the message did not reach: the Cc and Bcc
+	// recipients a server refused while the row was delivered, and the
+	// other refused recipients of a failed row.
+	Refused []Refused `json:"refused,omitempty"`
 	// Unknowns lists the recipients whose last attempt has no outcome, by
 	// row number.
 	Unknowns []Attempt `json:"unknowns"`
@@ -67,6 +72,8 @@ type Counts struct {
 	Bounced     int `json:"bounced"`
 	Complained  int `json:"complained"`
 	SoftBounced int `json:"soft_bounced"`
+	// Refused counts the entries of State.Refused.
+	Refused int `json:"refused,omitempty"`
 }
 
 // Failure is a recipient whose last status is failed or deferred, or,
@@ -161,9 +168,10 @@ func Read(path string) (*State, error) {
 		hdr   stateHeader
 		idx   = new(index)
 		fails = make(map[string]Failure)
-		byRel = make(map[string]int) // delivered records by relay
-		last  []byte                 // time of the last record
-		dups  = make(map[int]string) // key of each duplicate row
+		refs  = make(map[string][]Refused) // by key: of its last record
+		byRel = make(map[string]int)       // delivered records by relay
+		last  []byte                       // time of the last record
+		dups  = make(map[int]string)       // key of each duplicate row
 		key   []byte
 		soft  = make(map[string]int) // soft-bounced records by key
 	)
@@ -176,7 +184,7 @@ func Read(path string) (*State, error) {
 		} else if len(r.created) > 0 {
 			last = append(last[:0], r.created...)
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st == stNone {
 			return nil
 		}
@@ -188,7 +196,14 @@ func Read(path string) (*State, error) {
 			soft[string(key)]++
 			return nil // counted; never a status (campaign.MergeStatus)
 		}
-		idx.add(key, st, r.row)
+		idx.add(key, st, r)
+		if st != stSending && st != stDuplicate {
+			if rs := parseRefused(r); rs != nil {
+				refs[string(key)] = rs
+			} else if len(refs) > 0 {
+				delete(refs, string(key))
+			}
+		}
 		s.setRow(int(r.row), st)
 		if st == stDuplicate && len(r.key) > 0 {
 			dups[int(r.row)] = string(r.key)
@@ -217,6 +232,7 @@ func Read(path string) (*State, error) {
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
 	s.LastActivity = parseTime(last)
 	s.collect(idx, fails, soft)
+	s.collectRefused(idx, refs)
 	s.dupOf = make(map[int]uint8, len(dups))
 	for row, k := range dups {
 		sl, _ := idx.get(k)
@@ -271,6 +287,24 @@ func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]in
 	sort.Slice(s.Bounces, func(a, b int) bool { return s.Bounces[a].Row < s.Bounces[b].Row })
 	sort.Slice(s.Failures, func(a, b int) bool { return s.Failures[a].Row < s.Failures[b].Row })
 	sort.Slice(s.Unknowns, func(a, b int) bool { return s.Unknowns[a].Row < s.Unknowns[b].Row })
+}
+
+// collectRefused fills Refused from the refused lists of the keys whose
+// status is delivered or failed.
+func (s *State) collectRefused(idx *index, refs map[string][]Refused) {
+	s.Refused = []Refused{}
+	for k, rs := range refs {
+		if sl, _ := idx.get(k); sl.st == stDelivered || sl.st == stFailed || sl.st == stDeferred {
+			s.Refused = append(s.Refused, rs...)
+		}
+	}
+	sort.Slice(s.Refused, func(a, b int) bool {
+		if s.Refused[a].Row != s.Refused[b].Row {
+			return s.Refused[a].Row < s.Refused[b].Row
+		}
+		return s.Refused[a].Recipient < s.Refused[b].Recipient
+	})
+	s.Counts.Refused = len(s.Refused)
 }
 
 // parseTime parses a record time, returning the zero time if it is not one.

@@ -105,6 +105,8 @@ func Merge(states ...*State) *State {
 		m.Resent += s.Resent
 		m.Failures = append(m.Failures, s.Failures...)
 		m.Unknowns = append(m.Unknowns, s.Unknowns...)
+		m.Refused = append(m.Refused, s.Refused...)
+		c.Refused += sc.Refused
 		for _, rc := range s.Relays {
 			relays[rc.Relay] += rc.Delivered
 		}

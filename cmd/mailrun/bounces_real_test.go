@@ -31,9 +31,9 @@ func runProcess(t *testing.T, env []string, args ...string) result {
 	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errOut.String()}
 }
 
-// realCampaign writes a data file with one row per local part (at the
+// bounceCampaign writes a data file with one row per local part (at the
 // bounce domain) and a template from sender, and returns their paths.
-func realCampaign(t *testing.T, p *smtptest.PostfixServer, token string, locals ...string) (data, tmpl string) {
+func bounceCampaign(t *testing.T, p *smtptest.PostfixServer, token string, locals ...string) (data, tmpl string) {
 	t.Helper()
 	dir := t.TempDir()
 	var b strings.Builder
@@ -60,7 +60,7 @@ func TestBouncesRealPostfixDovecot(t *testing.T) {
 	p := smtptest.Postfix(t)
 	d := smtptest.Dovecot(t)
 	token := smtptest.Token(t)
-	data, tmpl := realCampaign(t, p, token, "nobody")
+	data, tmpl := bounceCampaign(t, p, token, "nobody")
 	state := data + ".state"
 	tls := []string{"SSL_CERT_FILE=" + p.CAFile}
 	send := []string{"send", "--data", data, "--template", tmpl, "--smtp", "smtp://" + p.Addr(smtptest.ScenarioBounce), "-q"}
@@ -129,7 +129,7 @@ func TestBouncesRealPostfixDovecot(t *testing.T) {
 func TestBouncesRealVERP(t *testing.T) {
 	p := smtptest.Postfix(t)
 	token := smtptest.Token(t)
-	data, tmpl := realCampaign(t, p, token, "first", "second")
+	data, tmpl := bounceCampaign(t, p, token, "first", "second")
 	state := data + ".state"
 	local, domain, _ := strings.Cut(p.User, "@")
 	send := []string{"send", "--data", data, "--template", tmpl, "--smtp", "smtp://" + p.Addr(smtptest.ScenarioBounce), "-q",

@@ -67,6 +67,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		ListID:         c.String("list-id"),
 	})
 }
 

@@ -26,6 +26,7 @@ type relaySpec struct {
 	maxPerDay    int
 	domains      []string
 	passwordFile string
+	tlsCA        string
 }
 
 // relayDefaults are the global settings a relay spec falls back to.
@@ -36,7 +37,7 @@ type relayDefaults struct {
 }
 
 // relayKeys are the query parameters a relay URL may carry.
-var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file"
+var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file, tls-ca"
 
 // parseRelay parses one --smtp value: an SMTP URL whose query may carry the
 // relay's own settings, for example
@@ -96,6 +97,8 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 			}
 		case "password-file":
 			spec.passwordFile = v
+		case "tls-ca":
+			spec.tlsCA = v
 		default:
 			return relaySpec{}, usageError(fmt.Sprintf("%s: unknown setting %q (known: %s)", where, key, relayKeys))
 		}

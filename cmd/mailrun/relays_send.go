@@ -27,7 +27,7 @@ func relayFlags() []cli.Flag {
 func smtpFlag() cli.Flag {
 	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "smtp", EnvVars: envVars("smtp"),
 		Usage: "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign " +
-			"over several relays, each with its own settings after ?: name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file"})
+			"over several relays, each with its own settings after ?: name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file, tls-ca"})
 }
 
 // relaySpecs returns the relays of a run: one per --smtp value (from the
@@ -79,9 +79,11 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 	base := sender.Config{
 		TLSPolicy:     c.String("tls-policy"),
 		TLSSkipVerify: c.Bool("tls-skip-verify"),
+		TLSCAFile:     c.String("tls-ca"),
 		Auth:          c.String("auth"),
 		HelloName:     c.String("hello"),
 		Timeout:       c.Duration("timeout"),
+		DataTimeout:   c.Duration("data-timeout"),
 		Logger:        log,
 	}
 	var relays []sender.Relay
@@ -92,6 +94,9 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 		}
 		cfg := base
 		cfg.URL, cfg.Password, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, pw, s.workers, s.rate, s.burst, s.maxPerConn
+		if s.tlsCA != "" {
+			cfg.TLSCAFile = s.tlsCA
+		}
 		relays = append(relays, sender.Relay{Name: s.name, Config: cfg, Weight: s.weight, Domains: s.domains,
 			MaxPerDay: s.maxPerDay, DeliveredToday: deliveredToday[s.name]})
 	}
@@ -147,7 +152,7 @@ func shardOf(c *cli.Context) (campaign.Shard, error) {
 // relayConfigKeys are the keys of one entry of the config file's relays
 // list: url and the query settings of --smtp.
 var relayConfigKeys = map[string]bool{"url": true, "name": true, "weight": true, "workers": true, "rate": true,
-	"burst": true, "max-per-conn": true, "max-per-day": true, "domains": true, "password-file": true}
+	"burst": true, "max-per-conn": true, "max-per-day": true, "domains": true, "password-file": true, "tls-ca": true}
 
 // configRelays returns the config file's relays list as --smtp values:
 //

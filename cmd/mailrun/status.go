@@ -305,8 +305,8 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}, {"bounced", c.Bounced}, {"complained", c.Complained},
-		{"soft-bounced", c.SoftBounced}} {
+		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}, {"refused Cc/Bcc", c.Refused}, {"bounced", c.Bounced},
+		{"complained", c.Complained}, {"soft-bounced", c.SoftBounced}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}
@@ -339,9 +339,11 @@ func printStatus(w io.Writer, r *statusReport) error {
 		}
 	}
 	printBounces(w, st.Bounces)
+	printRefused(w, st)
 	if n := len(st.Unknowns); n > 0 {
-		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
-			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
+		fmt.Fprintf(w, "\nUnknown (%d): the message left but its reply never came (the run stopped, or the connection\n"+
+			"was lost, after the final dot); the next send sends them again with the same Message-ID\n"+
+			"(or leaves them alone with --unknown skip):\n", n)
 		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
 			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
 		}
@@ -361,7 +363,7 @@ func printStatus(w io.Writer, r *statusReport) error {
 	if r.SuppressOut != "" {
 		fmt.Fprintf(w, "\nWrote %d refused, bounced or complained address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
 		if r.SuppressOutUnnamed > 0 {
-			fmt.Fprintf(w, "  %s refused permanently or bounced named no address (the key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
+			fmt.Fprintf(w, "  %s named no address (a refusal of the message itself, not of an address; or a bounce whose key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
 		}
 	}
 	return nil
