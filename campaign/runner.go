@@ -109,6 +109,13 @@ type job struct {
 	msg      *Message // nil until a worker renders row
 	attempts int
 	lastErr  error
+	// replies are the final replies of the attempts that reached someone;
+	// ambiguous is true once an attempt failed after the final dot.
+	replies   []string
+	ambiguous bool
+	// paced holds the recipients the Pacer admitted the attempt under way
+	// for (see pace).
+	paced []string
 }
 
 // Run executes the campaign. It checks the template's columns against the

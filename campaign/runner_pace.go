@@ -18,8 +18,10 @@ func (s *runState) pace(j *job) bool {
 		return true
 	}
 	for {
-		wait := p.Admit(j.msg, j.msg.Envelope.To)
+		rcpts := j.msg.Pending()
+		wait := p.Admit(j.msg, rcpts)
 		if wait <= 0 {
+			j.paced = rcpts
 			return true
 		}
 		if s.parked.Add(1) <= maxParked {
@@ -47,7 +49,8 @@ func (s *runState) pace(j *job) bool {
 // unpace ends the place pace took for j.
 func (s *runState) unpace(j *job) {
 	if s.r.Pacer != nil {
-		s.r.Pacer.Done(j.msg, j.msg.Envelope.To)
+		s.r.Pacer.Done(j.msg, j.paced)
+		j.paced = nil
 	}
 }
 

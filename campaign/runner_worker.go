@@ -2,10 +2,10 @@ package campaign
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -70,6 +70,7 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		}
 		return nil
 	}
+	pending := j.msg.Pending()
 	reply, err := r.Sender.Send(ctx, j.msg, begin)
 	s.unpace(j)
 	if begun {
@@ -87,33 +88,82 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return
 	}
 	j.attempts++
-	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
-		o.Status, o.Reply = StatusDelivered, reply
-		s.record(o, &p.sent)
-		s.jobs.Done()
-		return
+		j.msg.reached(pending)
+		j.replies = append(j.replies, reply)
+	} else {
+		j.lastErr = err
+		if de := asDeliveryError(err); de != nil && de.Ambiguous {
+			j.ambiguous = true
+		}
 	}
-	j.lastErr = err
-	fillFailure(&o, err)
-	switch ClassOf(err) {
-	case Permanent:
-		o.Status = StatusFailed
-		s.record(o, &p.failed)
-	case Fatal:
+	left := len(j.msg.Pending())
+	class := ClassOf(err)
+	switch {
+	case err == nil && left == 0:
+		s.settle(j, nil)
+	case class == Permanent:
+		s.settle(j, err)
+	case class == Fatal:
 		s.setFatal(err)
-		o.Status = StatusDeferred
-		s.record(o, &p.deferred)
-	default: // Temporary, or an unclassified error such as a context error
+		s.settle(j, err)
+	default: // Temporary, an unclassified error such as a context error, or temporarily refused recipients
 		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
-			r.Logger.Info("retrying", "row", o.Row, "key", o.Key, "attempt", j.attempts, "error", err)
+			r.Logger.Info("retrying", "row", j.msg.Row, "key", j.msg.Key, "attempt", j.attempts, "recipients", left, "error", retryReason(j.msg, err))
 			s.retryLater(j)
 			return
 		}
-		o.Status = StatusDeferred
-		s.record(o, &p.deferred)
+		s.settle(j, err)
+	}
+}
+
+// retryReason returns what a retry is for: err, else the refusals of the
+// recipients to try again.
+func retryReason(m *Message, err error) any {
+	if err != nil {
+		return err
+	}
+	return m.Refused
+}
+
+// settle records the outcome of j after its last attempt, which ended with
+// err, and settles it.
+func (s *runState) settle(j *job, err error) {
+	o := s.outcome(j, err)
+	switch o.Status {
+	case StatusDelivered:
+		s.record(o, &s.r.Progress.sent)
+	case StatusFailed:
+		s.record(o, &s.r.Progress.failed)
+	default:
+		s.record(o, &s.r.Progress.deferred)
 	}
 	s.jobs.Done()
+}
+
+// outcome returns the record of j after its last attempt, which ended with
+// err. A message that reached a To recipient is delivered, listing the Cc
+// and Bcc recipients it missed; otherwise the row failed (a permanent
+// refusal) or is deferred.
+func (s *runState) outcome(j *job, err error) Outcome {
+	m := j.msg
+	o := Outcome{Row: m.Row, Key: m.Key, MessageID: m.ID, Attempts: j.attempts, Relay: m.Relay,
+		Ambiguous: j.ambiguous, Reply: strings.Join(j.replies, "; ")}
+	if m.ReachedTo() {
+		o.Status, o.Refused, o.Ambiguous = StatusDelivered, m.unreached(err), false
+		return o
+	}
+	o.Status = StatusDeferred
+	if ClassOf(err) == Permanent {
+		o.Status = StatusFailed
+	}
+	fillFailure(&o, err)
+	for _, r := range m.Refused {
+		if r.Recipient != o.Recipient {
+			o.Refused = append(o.Refused, r)
+		}
+	}
+	return o
 }
 
 // retryLater puts j back on the queue after its backoff, or records it as
@@ -144,9 +194,8 @@ func (s *runState) retryLater(j *job) {
 // attempted, else left unrecorded for the next run (j.msg may be nil).
 func (s *runState) abandon(j *job) {
 	if j.attempts > 0 {
-		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred, Relay: j.msg.Relay}
-		fillFailure(&o, j.lastErr)
-		s.record(o, &s.r.Progress.deferred)
+		s.settle(j, j.lastErr)
+		return
 	}
 	s.jobs.Done()
 }
@@ -196,9 +245,8 @@ func fillFailure(o *Outcome, err error) {
 		return
 	}
 	o.Reply = err.Error()
-	var de *DeliveryError
-	if errors.As(err, &de) {
-		o.Code, o.Enhanced, o.Recipient, o.Ambiguous = de.Code, de.Enhanced, de.Recipient, de.Ambiguous
+	if de := asDeliveryError(err); de != nil {
+		o.Code, o.Enhanced, o.Recipient = de.Code, de.Enhanced, de.Recipient
 	}
 }
 

@@ -116,7 +116,8 @@ func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
 //
 // The Message-ID is "<" + hex of the first 16 bytes of
 // SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">"; the
-// MIME boundaries derive from it too. Envelope.From is the From address;
+// MIME boundaries derive from it too. Envelope.From is the From address,
+// or Options.ReturnPath's address for the row;
 // Envelope.To holds the To, Cc and Bcc addresses, in that order, without
 // case-insensitive duplicates. Message.Attachments lists the attached and
 // embedded files, their Path joined to the attachment folder.
@@ -222,8 +223,8 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 
 	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
 	idhex := hex.EncodeToString(sum[:16])
-	domain := hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:]
-	id := idhex + "@" + strings.ToLower(domain)
+	domain := messageIDDomain(hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:])
+	id := idhex + "@" + domain
 
 	files := make([]file, 0, len(hr.files))
 	atts := make([]campaign.Attachment, 0, len(hr.files))
@@ -254,6 +255,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
+	s.out.Write(t.listID)
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
@@ -265,11 +267,15 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		}
 	}
 
+	mailFrom := hr.from.Address
+	if !t.opts.ReturnPath.IsZero() {
+		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
+	}
 	return &campaign.Message{
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
+		Envelope:    campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
 		Data:        append(sig, s.out.Bytes()...),
 		Attachments: atts,
 	}, nil

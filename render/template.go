@@ -41,6 +41,13 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// ReturnPath, when not zero, is the envelope sender of every message
+	// instead of its From address; with a VERP placeholder it carries the
+	// row's token (campaign.VERPToken of CampaignID, the row and its key).
+	ReturnPath campaign.ReturnPath
+	// ListID, when set, adds a List-Id header (RFC 2919) to every message:
+	// "news.example.com" or "Newsletter <news.example.com>".
+	ListID string
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -66,7 +73,8 @@ type Template struct {
 	attachDir string
 	root      *os.Root // nil when the template attaches nothing
 
-	unsub *unsubscribe // nil without Options.UnsubscribeURL
+	unsub  *unsubscribe // nil without Options.UnsubscribeURL
+	listID []byte       // the List-Id header line, nil without Options.ListID
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -96,6 +104,12 @@ func New(templatePath string, opts Options) (*Template, error) {
 			return nil, err
 		}
 		h.Write([]byte("\x00unsubscribe-url\x00" + opts.UnsubscribeURL))
+	}
+	if opts.ListID != "" {
+		if err := t.parseListID(opts.ListID); err != nil {
+			return nil, err
+		}
+		h.Write([]byte("\x00list-id\x00" + opts.ListID))
 	}
 	if opts.DKIM != nil {
 		if err := checkDKIM(opts.DKIM); err != nil {

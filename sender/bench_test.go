@@ -46,7 +46,8 @@ func BenchmarkPoolSmtpSink(b *testing.B) {
 			for range workers {
 				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
-						if _, err := p.Send(context.Background(), msg, nil); err != nil {
+						m := *msg // one Message per row: Send records who got it
+						if _, err := p.Send(context.Background(), &m, nil); err != nil {
 							b.Error(err)
 							return
 						}

@@ -3,6 +3,7 @@ package sender
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -187,7 +188,11 @@ func (r *Router) takeOut(rl *relay, err error, now time.Time) {
 	d = min(d, maxOutFor)
 	rl.outUntil, rl.lastErr, rl.fails = now.Add(d), err, 0
 	rl.outs++
-	r.log.Warn("relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
+	lvl := slog.LevelWarn
+	if len(r.relays) == 1 {
+		lvl = slog.LevelDebug // the run stops with this error: no need to say it twice
+	}
+	r.log.Log(context.Background(), lvl, "relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
 	r.changed(now)
 }
 

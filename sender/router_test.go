@@ -386,9 +386,9 @@ func TestRouterRoutesByFromDomain(t *testing.T) {
 	}
 	for i, tt := range tests {
 		before := len(tt.srv.Messages())
-		msg := message(i+1, fmt.Sprintf("to%d@example.net", i))
-		msg.Envelope.From = tt.from
 		for range 3 {
+			msg := message(i+1, fmt.Sprintf("to%d@example.net", i))
+			msg.Envelope.From = tt.from
 			if _, err := rt.Send(context.Background(), msg, nil); err != nil {
 				t.Fatalf("from %s: %v", tt.from, err)
 			}

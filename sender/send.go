@@ -59,27 +59,32 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message, begin func() err
 			return "", err
 		}
 	}
-	if err := start(ctx, begin); err != nil {
-		p.put(cn)
-		return "", err
+	begun := false
+	res := cn.send(msg, func() error {
+		if err := start(ctx, begin); err != nil {
+			return err
+		}
+		begun = true
+		return nil
+	})
+	if begun {
+		cn.sent++
 	}
-	reply, derr, usable := cn.send(msg)
-	cn.sent++
 	switch {
-	case !usable:
+	case !res.usable:
 		p.drop(cn)
 	case cn.sent >= p.cfg.MaxPerConn:
 		p.retire(cn)
 	default:
 		p.put(cn)
 	}
-	if derr != nil {
-		if isSlowDown(derr.Code) {
-			p.thr.slowDown(derr.Code)
-		}
-		return "", derr
+	if res.throttle != "" {
+		p.thr.slowDown(res.throttle)
 	}
-	return reply, nil
+	if res.err != nil {
+		return res.reply, p.redact(res.err)
+	}
+	return res.reply, nil
 }
 
 // start checks, just before a transaction's first byte, that ctx has not
@@ -122,26 +127,6 @@ func (p *Pool) Close() error {
 		<-p.slots
 	}
 	return nil
-}
-
-// dial opens a new connection. A 421 greeting slows the rate down.
-func (p *Pool) dial(ctx context.Context) (*conn, error) {
-	c, err := p.client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		err = p.redact(dialError(err))
-		var de *campaign.DeliveryError
-		if errors.As(err, &de) && isSlowDown(de.Code) {
-			p.thr.slowDown(de.Code)
-		}
-		p.log.Debug("smtp connect failed", "server", p.ep.String(), "err", err)
-		return nil, err
-	}
-	p.dials.Add(1)
-	p.log.Debug("smtp connected", "server", p.ep.String())
-	return newConn(c, p.cfg.Timeout), nil
 }
 
 // redact removes the password from err's text, should a server or library

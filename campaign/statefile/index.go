@@ -22,9 +22,10 @@ func (s slot) pack() uint64 { return uint64(s.row) | uint64(s.st)<<32 | uint64(s
 
 func unpack(v uint64) slot { return slot{row: uint32(v), st: uint8(v >> 32), sends: uint8(v >> 40)} }
 
-// add merges a record with status st for key, from data row row, into the
-// index.
-func (x *index) add(key []byte, st uint8, row int64) {
+// add merges the record r, of status st, for key into the index. A
+// continuing sending record (see record) does not count as a sending.
+func (x *index) add(key []byte, st uint8, r *lineRecord) {
+	row := r.row
 	h, v, _ := x.keys.Add(key, 0)
 	s := unpack(v)
 	if s.st == stSending {
@@ -35,7 +36,7 @@ func (x *index) add(key []byte, st uint8, row int64) {
 		s.row = uint32(row)
 	}
 	s.st = merged
-	if st == stSending && s.sends < 255 {
+	if st == stSending && !r.continues && s.sends < 255 {
 		s.sends++
 	}
 	if s.st == stSending {

@@ -183,9 +183,9 @@ func (j *Journal) resume(h Header) error {
 		if err := hdr.add(n, r); err != nil {
 			return &campaign.InputError{File: j.path, Line: n, Err: err}
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st != stNone && len(r.key) > 0 {
-			idx.add(r.key, st, r.row)
+			idx.add(r.key, st, r)
 		}
 		if st == stDelivered {
 			j.since.add(r.tm, r.relay)
@@ -198,22 +198,12 @@ func (j *Journal) resume(h Header) error {
 	if res.Lines == 0 {
 		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
 	}
+	if err := repairTail(j.f, res); err != nil {
+		return err
+	}
 	if res.Torn != "" {
-		if err := j.f.Truncate(res.Good); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
 		j.torn = res.Torn
-		j.warnings = append(j.warnings, fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", j.path, res.Torn))
-	}
-	if res.NoNewline {
-		if _, err := j.f.Write([]byte{'\n'}); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	if res.Torn != "" || res.NoNewline {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
+		j.warnings = append(j.warnings, tornWarning(j.path, res.Torn))
 	}
 	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
 	if hdr.templateHash != h.TemplateHash {
@@ -223,6 +213,34 @@ func (j *Journal) resume(h Header) error {
 		return j.writeHeader(h, hdr.templateHash)
 	}
 	return nil
+}
+
+// repairTail removes the torn last line that a scan of f (under the lock)
+// found, and ends a last line that lacks its newline, so that appends start
+// on a line of their own.
+func repairTail(f *os.File, res scanResult) error {
+	if res.Torn != "" {
+		if err := f.Truncate(res.Good); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	if res.NoNewline {
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	if res.Torn != "" || res.NoNewline {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	return nil
+}
+
+// tornWarning is the warning about a torn last line that repairTail
+// removed from the state file path.
+func tornWarning(path, torn string) string {
+	return fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", path, torn)
 }
 
 // CampaignID returns the campaign's id: the one recorded in the state file,
@@ -304,6 +322,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 		Key:       msg.Key,
 		Row:       msg.Row,
 		MessageID: msg.ID,
+		Continues: len(msg.Sent) > 0,
 		Time:      formatTime(j.now()),
 	})
 	if err != nil {

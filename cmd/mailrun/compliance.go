@@ -17,6 +17,7 @@ func complianceFlags() []cli.Flag {
 		stringFlag("dkim-selector", "", "DKIM `SELECTOR`: the key's DNS record is SELECTOR._domainkey.DOMAIN", false),
 		stringFlag("dkim-domain", "", "DKIM signing `DOMAIN` (default: the domain of each message's From address)", false),
 		stringFlag("unsubscribe-url", "", "add one-click unsubscribe headers (RFC 8058) with this https `URL` template, e.g. https://example.com/u/{{.id}}", false),
+		stringFlag("list-id", "", "add a List-Id header (RFC 2919): `ID` such as news.example.com or 'Newsletter <news.example.com>'", false),
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // (after ? in --smtp, or as keys of a relays entry in the config file);
 // a relay that does not set one uses the flag of the same name, except
 // password-file, whose flag is --smtp-password-file.
-var relaySettingKeys = []string{"password-file", "password-command", "auth"}
+var relaySettingKeys = []string{"password-file", "password-command", "auth", "tls-ca"}
 
 // credentialFlags are send's flags for secrets from commands and for
 // OAuth2 (XOAUTH2). Secrets themselves never come from flags.
@@ -97,7 +97,14 @@ func (cr *credentials) secret(spec relaySpec, k secretKind) (string, error) {
 
 // sharedSecret returns the secret k of every relay.
 func (cr *credentials) sharedSecret(k secretKind) (string, error) {
-	c := cr.c
+	return readSecret(cr.c, k)
+}
+
+// readSecret returns the secret k from, in this order: the file its
+// fileFlag names, its environment variable, its command flag, the config
+// file's configKey; "" when none is set. Errors are usage errors that never
+// hold a secret.
+func readSecret(c *cli.Context, k secretKind) (string, error) {
 	if f := c.String(k.fileFlag); f != "" {
 		return readSecretFile("--"+k.fileFlag, f)
 	}

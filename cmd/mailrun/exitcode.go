@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/mailbox"
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
@@ -99,7 +100,15 @@ var exitRules = []exitRule{
 	{"password in the SMTP URL", exitUsage, func(err error) bool { return errors.Is(err, sender.ErrPasswordInURL) }, func(err error) string {
 		return err.Error() + "; use MAILRUN_SMTP_PASSWORD or --smtp-password-file"
 	}},
-	{"usage or configuration error", exitUsage, isType[*usageErr], nil},
+	{"password in the IMAP URL", exitUsage, func(err error) bool { return errors.Is(err, mailbox.ErrPasswordInURL) }, func(err error) string {
+		return err.Error() + "; use MAILRUN_IMAP_PASSWORD or --imap-password-file"
+	}},
+	{"usage or configuration error", exitUsage, isType[*usageErr], func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return err.Error() + "; " + h
+		}
+		return ""
+	}},
 	{"interrupted", exitInterrupted, func(err error) bool {
 		return errors.Is(err, campaign.ErrInterrupted) || errors.Is(err, context.Canceled)
 	}, func(err error) string {
@@ -116,7 +125,13 @@ var exitRules = []exitRule{
 		return "stopped: " + why + "; run the same command again later to resume"
 	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return "stopped: " + err.Error() + "; " + h + ", then run the same command again to resume"
+		}
 		return "stopped: " + err.Error() + "; fix it and run the same command again to resume"
+	}},
+	{"IMAP login refused", exitFatalSMTP, isType[*mailbox.AuthError], func(err error) string {
+		return err.Error() + "; check the user in --imap and MAILRUN_IMAP_PASSWORD, --imap-password-file or imap-password"
 	}},
 	{"state file in use", exitStateLocked, isType[*campaign.LockedError], func(err error) string {
 		return err.Error() + "; wait for that run to finish, or give this one another --state file"
@@ -152,6 +167,34 @@ func inputMessage(err error) string {
 			"--encoding cp949 for Korean (others: " + source.EncodingExamples + "), or save it as \"CSV UTF-8\""
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
+	}
+	return ""
+}
+
+// smtpHint returns what to do about a relay's setup error, "" when it has
+// no advice.
+func smtpHint(err error) string {
+	var (
+		te *sender.TLSError
+		ae *sender.AuthMechanismError
+	)
+	switch {
+	case errors.As(err, &te) && te.Verify():
+		return "if the server uses a private certificate authority, pass its certificate with --tls-ca FILE " +
+			"(tls-ca= for one relay), or skip the check with --tls-skip-verify (unsafe)"
+	case errors.As(err, &ae):
+		h := "choose a mechanism the server offers with --auth"
+		if !ae.TLS {
+			h += " (servers often offer PLAIN and LOGIN only after STARTTLS: use smtps:// or a server that offers STARTTLS)"
+		}
+		return h
+	case errors.Is(err, sender.ErrCleartextAuth):
+		return "use smtps:// or STARTTLS (--tls-policy mandatory), or --auth none if the server needs no login"
+	case errors.Is(err, sender.ErrNoPassword):
+		return "set MAILRUN_SMTP_PASSWORD (MAILRUN_SMTP_PASSWORD_<RELAY> for one relay), --smtp-password-file or the config file's " +
+			"smtp-password, or pass --auth none to send without logging in"
+	case errors.Is(err, sender.ErrHelloRefused):
+		return "give this host's fully qualified domain name with --hello NAME"
 	}
 	return ""
 }

@@ -35,7 +35,7 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 
 // openTemplate parses the message template named by --template, with
 // --text, --key and --attach-dir (default: the template's folder), and the
-// DKIM and unsubscribe flags where the command has them, for the campaign
+// DKIM, unsubscribe and return path flags where the command has them, for the campaign
 // campaignID (which goes into every Message-ID; "" is allowed when the
 // template is only parsed to be hashed or checked). It returns a usage
 // error (exit 2) when --template is missing, renderCompliance's errors, and
@@ -54,7 +54,12 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	returnPath, err := campaign.ParseReturnPath(c.String("return-path"))
+	if err != nil {
+		return nil, asUsageError(fmt.Errorf("--return-path: %w", err))
+	}
 	return render.New(path, render.Options{
+		ReturnPath:     returnPath,
 		CampaignID:     campaignID,
 		KeyColumn:      c.String("key"),
 		TextPath:       c.String("text"),
@@ -62,6 +67,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		ListID:         c.String("list-id"),
 	})
 }
 

@@ -62,7 +62,8 @@ func TestPreviewIndexInChromium(t *testing.T) {
 		t.Fatalf("Chromium shows %d messages, %d .eml files were written, want 9 of both:\n%s", len(sections), len(files), dom)
 	}
 	for _, name := range files {
-		row := strings.TrimLeft(name[:4], "0")
+		num, _, _ := strings.Cut(name, "-")
+		row := strings.TrimLeft(num, "0")
 		section, ok := sections[row]
 		if !ok {
 			t.Errorf("no section for row %s (%s)", row, name)

@@ -82,13 +82,14 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 		TLSSkipVerify: c.Bool("tls-skip-verify"),
 		HelloName:     c.String("hello"),
 		Timeout:       c.Duration("timeout"),
+		DataTimeout:   c.Duration("data-timeout"),
 		Logger:        log,
 	}
 	var relays []sender.Relay
 	for _, s := range specs {
 		cfg := base
 		cfg.URL, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, s.workers, s.rate, s.burst, s.maxPerConn
-		cfg.Auth = creds.setting(s, "auth")
+		cfg.Auth, cfg.TLSCAFile = creds.setting(s, "auth"), creds.setting(s, "tls-ca")
 		var err error
 		if cfg.Password, err = creds.secret(s, passwordSecret); err != nil {
 			return nil, 0, err

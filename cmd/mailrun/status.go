@@ -48,10 +48,16 @@ their original columns plus status, code and error columns (reused if the
 data already has them), ready to be fixed and sent as a new campaign. The
 file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.
 
---suppress-out FILE writes the addresses refused permanently (5xx replies):
-the refused recipient, else the recipient key when it is an address, one a
-line (mode 0600), ready for send --suppress FILE in the next campaigns.
-Rows left out by --suppress are counted as suppressed.
+Bounced and complained count the recipients that mailrun bounces booked a
+hard bounce, the soft bounce that reached the limit, or a complaint for
+(send never mails them again); soft-bounced counts the others with soft
+bounces below the limit. They are listed with the report.
+
+--suppress-out FILE writes the addresses refused permanently (5xx replies)
+and those that bounced or complained: the address the server or the report
+named, else the recipient key when it is an address, one a line (mode
+0600), ready for send --suppress FILE in the next campaigns. Rows left out
+by --suppress are counted as suppressed.
 
 Repeat --state to read the state files of the shards of one list (send
 --shard i/n) together: the counts are their union, and a recipient that two
@@ -64,7 +70,7 @@ twice). Sends through several relays are broken down by relay.`,
 			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
 			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
-			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx) to `FILE`, a list for send --suppress", true),
+			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx), bounced or complained to `FILE`, a list for send --suppress", true),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
 			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
 		},
@@ -299,7 +305,8 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}} {
+		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}, {"refused Cc/Bcc", c.Refused}, {"bounced", c.Bounced},
+		{"complained", c.Complained}, {"soft-bounced", c.SoftBounced}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}
@@ -331,9 +338,12 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintln(w, "  (--data FILE --failed-csv OUT writes them with their data, to fix and send again)")
 		}
 	}
+	printBounces(w, st.Bounces)
+	printRefused(w, st)
 	if n := len(st.Unknowns); n > 0 {
-		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
-			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
+		fmt.Fprintf(w, "\nUnknown (%d): the message left but its reply never came (the run stopped, or the connection\n"+
+			"was lost, after the final dot); the next send sends them again with the same Message-ID\n"+
+			"(or leaves them alone with --unknown skip):\n", n)
 		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
 			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
 		}
@@ -351,9 +361,9 @@ func printStatus(w io.Writer, r *statusReport) error {
 		fmt.Fprintf(w, "\nWrote %s to %s.\n", plural(r.FailedCSVRows, "row"), r.FailedCSV)
 	}
 	if r.SuppressOut != "" {
-		fmt.Fprintf(w, "\nWrote %d refused address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
+		fmt.Fprintf(w, "\nWrote %d refused, bounced or complained address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
 		if r.SuppressOutUnnamed > 0 {
-			fmt.Fprintf(w, "  %s refused permanently named no address (the key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
+			fmt.Fprintf(w, "  %s named no address (a refusal of the message itself, not of an address; or a bounce whose key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
 		}
 	}
 	return nil

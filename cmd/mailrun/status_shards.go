@@ -54,3 +54,20 @@ func printRelays(w io.Writer, r *statusReport) {
 		}
 	}
 }
+
+// printBounces lists the recipients that bounced or complained.
+func printBounces(w io.Writer, bounces []statefile.Failure) {
+	n := len(bounces)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nBounced or complained (%d): send never mails them again:\n", n)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, b := range bounces[:min(n, statusMaxListed)] {
+		fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", b.Row, oneLine(orDash(b.Key)), b.Status, orDash(b.Kind), failureText(b))
+	}
+	_ = tw.Flush()
+	if n > statusMaxListed {
+		fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
+	}
+}
