@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,10 @@ func NewOAuthTokens(cfg OAuth) (*Tokens, error) {
 		return nil, fmt.Errorf("credential: OAuth2 provider %q: want microsoft or google, or give a token URL", cfg.Provider)
 	}
 	if cfg.TokenURL != "" {
+		u, err := url.Parse(cfg.TokenURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname()))) {
+			return nil, errors.New("credential: the token URL must be https:// (http:// only on loopback): the request carries secrets")
+		}
 		ep.TokenURL = cfg.TokenURL
 	}
 	if cfg.Tenant != "" && strings.ToLower(cfg.Provider) != ProviderMicrosoft {
@@ -161,4 +166,14 @@ func refreshFlow(cfg OAuth, ep oauth2.Endpoint) fetchFunc {
 		}
 		return tok, err
 	}
+}
+
+// IsLoopback reports whether host is "localhost" or a loopback IP address:
+// the only hosts a secret may go to without TLS.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -178,3 +178,15 @@ func TestOAuthConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenURLMustBeHTTPS(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://login.example.com/token": true, "http://127.0.0.1:8080/token": true, "http://localhost/token": true,
+		"http://login.example.com/token": false, "login.example.com/token": false, "ftp://127.0.0.1/token": false,
+	} {
+		_, err := credential.NewOAuthTokens(credential.OAuth{TokenURL: url, ClientID: "app", RefreshToken: "rt", Scopes: []string{"s"}})
+		if (err == nil) != ok {
+			t.Errorf("token URL %s: error %v, want accepted %v", url, err, ok)
+		}
+	}
+}

@@ -65,6 +65,16 @@ func (ts *TokenServer) RevokeAll() {
 	clear(ts.refresh)
 }
 
+// ExpireAccess makes every access token issued so far stop working, as if
+// they had all expired at once.
+func (ts *TokenServer) ExpireAccess() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for tok := range ts.access {
+		ts.access[tok] = time.Time{}
+	}
+}
+
 // Issued returns how many access tokens the server issued.
 func (ts *TokenServer) Issued() int {
 	ts.mu.Lock()
