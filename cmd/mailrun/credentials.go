@@ -15,13 +15,24 @@ import (
 // (after ? in --smtp, or as keys of a relays entry in the config file);
 // a relay that does not set one uses the flag of the same name, except
 // password-file, whose flag is --smtp-password-file.
-var relaySettingKeys = []string{"password-file", "password-command", "auth", "tls-ca"}
+var relaySettingKeys = []string{"password-file", "password-command", "auth", "tls-ca", "token-command",
+	"oauth-provider", "oauth-tenant", "oauth-client-id", "oauth-token-url", "oauth-flow", "oauth-scope",
+	"oauth-refresh-token-file", "oauth-client-secret-file"}
 
 // credentialFlags are send's flags for secrets from commands and for
 // OAuth2 (XOAUTH2). Secrets themselves never come from flags.
 func credentialFlags() []cli.Flag {
 	return []cli.Flag{
 		stringFlag("password-command", "", "run `CMD` once per run and use the first line it prints as the SMTP password (e.g. 'pass show mail/relay'); no shell: quote as in sh, or write sh -c '...'", false),
+		stringFlag("token-command", "", "with --auth xoauth2, run `CMD` for an OAuth2 access token when a connection needs one (e.g. 'oama access me@example.com')", false),
+		stringFlag("oauth-provider", "", "`NAME` of the OAuth2 provider for --auth xoauth2: microsoft or google (else --oauth-token-url)", false),
+		stringFlag("oauth-tenant", "", "Microsoft Entra `TENANT` (your domain or tenant id; default common; needed by --oauth-flow client-credentials)", false),
+		stringFlag("oauth-token-url", "", "`URL` of the OAuth2 token endpoint of another provider", false),
+		stringFlag("oauth-client-id", "", "`ID` of your application registered with the provider", false),
+		stringFlag("oauth-flow", credential.FlowRefreshToken, "`FLOW`: refresh-token (a user's mailbox) or client-credentials (Microsoft app-only, SMTP.SendAsApp)", false),
+		stringFlag("oauth-scope", "", "OAuth2 `SCOPES`, space-separated (default: the provider's scope for SMTP)", false),
+		stringFlag("oauth-refresh-token-file", "", "read the OAuth2 refresh token from `FILE` (else MAILRUN_OAUTH_REFRESH_TOKEN or the config file)", true),
+		stringFlag("oauth-client-secret-file", "", "read the OAuth2 client secret from `FILE` (else MAILRUN_OAUTH_CLIENT_SECRET or the config file)", true),
 	}
 }
 
@@ -34,7 +45,11 @@ type secretKind struct {
 	configKey string // the config file's key for the secret itself
 }
 
-var passwordSecret = secretKind{"MAILRUN_SMTP_PASSWORD", "password-file", "smtp-password-file", "password-command", "smtp-password"}
+var (
+	passwordSecret = secretKind{"MAILRUN_SMTP_PASSWORD", "password-file", "smtp-password-file", "password-command", "smtp-password"}
+	refreshSecret  = secretKind{"MAILRUN_OAUTH_REFRESH_TOKEN", "oauth-refresh-token-file", "oauth-refresh-token-file", "", "oauth-refresh-token"}
+	clientSecret   = secretKind{"MAILRUN_OAUTH_CLIENT_SECRET", "oauth-client-secret-file", "oauth-client-secret-file", "", "oauth-client-secret"}
+)
 
 // credentials reads the secrets of a run's relays. The secrets every relay
 // shares are read once (a command runs once per run), and relays with the
@@ -139,4 +154,62 @@ func runSecretCommand(ctx context.Context, where, cmdline string) (string, error
 		return "", asUsageError(fmt.Errorf("%s: %w", where, err))
 	}
 	return v, nil
+}
+
+// usesTokens reports whether spec signs in with OAuth2 access tokens from
+// a token command or endpoint: --auth xoauth2 with a token command or an
+// OAuth2 provider, token URL or client id. XOAUTH2 without them takes the
+// password as a fixed token.
+func (cr *credentials) usesTokens(spec relaySpec) bool {
+	if !strings.EqualFold(cr.setting(spec, "auth"), "xoauth2") {
+		return false
+	}
+	for _, k := range []string{"token-command", "oauth-provider", "oauth-token-url", "oauth-client-id"} {
+		if cr.setting(spec, k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// tokens returns the XOAUTH2 token source of spec: its token command, else
+// the OAuth2 endpoint of its settings. Relays with the same settings share
+// one. Errors are usage errors naming the relay, never a secret.
+func (cr *credentials) tokens(spec relaySpec) (*credential.Tokens, error) {
+	where := "relay " + spec.name + ": "
+	if cmd := cr.setting(spec, "token-command"); cmd != "" {
+		t, err := credential.NewCommandTokens(cmd)
+		return t, asUsageError(wrapWhere(where+"token-command", err))
+	}
+	cfg := credential.OAuth{Provider: cr.setting(spec, "oauth-provider"), Tenant: cr.setting(spec, "oauth-tenant"),
+		TokenURL: cr.setting(spec, "oauth-token-url"), Flow: cr.setting(spec, "oauth-flow"),
+		ClientID: cr.setting(spec, "oauth-client-id"), Scopes: strings.Fields(cr.setting(spec, "oauth-scope"))}
+	var err error
+	if cfg.ClientSecret, err = cr.secret(spec, clientSecret); err != nil {
+		return nil, err
+	}
+	if cfg.Flow != credential.FlowClientCredentials {
+		if cfg.RefreshToken, err = cr.secret(spec, refreshSecret); err != nil {
+			return nil, err
+		}
+	}
+	key := strings.Join([]string{cfg.Provider, cfg.Tenant, cfg.TokenURL, cfg.Flow, cfg.ClientID,
+		strings.Join(cfg.Scopes, " "), cfg.ClientSecret, cfg.RefreshToken}, "\x00")
+	if t, ok := cr.cache[key]; ok {
+		return t, nil
+	}
+	t, err := credential.NewOAuthTokens(cfg)
+	if err != nil {
+		return nil, usageError(where + err.Error() + " (see --oauth-provider, --oauth-client-id, --oauth-refresh-token-file)")
+	}
+	cr.cache[key] = t
+	return t, nil
+}
+
+// wrapWhere prefixes err with where, nil for nil.
+func wrapWhere(where string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }

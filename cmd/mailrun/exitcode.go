@@ -12,6 +12,7 @@ import (
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
+	"github.com/mailrun/mailrun/sender/credential"
 	"github.com/urfave/cli/v2"
 )
 
@@ -124,6 +125,17 @@ var exitRules = []exitRule{
 		}
 		return "stopped: " + why + "; run the same command again later to resume"
 	}},
+	{"OAuth2 refresh token refused", exitFatalSMTP, refreshTokenRefused, func(err error) string {
+		var ee *credential.EndpointError
+		errors.As(err, &ee)
+		why := ee.Code
+		if ee.Description != "" {
+			why += ": " + ee.Description
+		}
+		return "stopped: the OAuth2 token endpoint refused the refresh token (" + why + "): it expired or was revoked. " +
+			"Sign in again with your OAuth2 tool (the same application, with --oauth-client-id's id) to get a new one, " +
+			"save it with --oauth-refresh-token-file FILE (or MAILRUN_OAUTH_REFRESH_TOKEN), and run the same command again to resume"
+	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
 		if h := smtpHint(err); h != "" {
 			return "stopped: " + err.Error() + "; " + h + ", then run the same command again to resume"
@@ -151,6 +163,13 @@ var exitRules = []exitRule{
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0
 	}, nil},
+}
+
+// refreshTokenRefused reports whether err is a token endpoint's refusal of
+// the refresh token itself.
+func refreshTokenRefused(err error) bool {
+	var ee *credential.EndpointError
+	return errors.As(err, &ee) && ee.RefreshTokenRefused()
 }
 
 // inputMessage adds to an input error the hint of the typed error inside.

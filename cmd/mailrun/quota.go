@@ -2,10 +2,15 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+	"golang.org/x/time/rate"
 )
 
 // timeZone returns --tz, time.Local when it is not given. An unknown zone is
@@ -75,4 +80,38 @@ func capText(l campaign.Limit) string {
 		flag = "--max-per-24h"
 	}
 	return "the " + l.String() + " (" + flag + ")"
+}
+
+// paceFlags are send's flags for the limits of providers and receivers per
+// message and per recipient domain.
+func paceFlags() []cli.Flag {
+	return []cli.Flag{
+		intFlag("max-rcpt-per-message", 0, "send at most `N` envelope recipients in one transaction (a provider's limit, e.g. 100 for Gmail); the rest go in further transactions; 0 = the server's limit only"),
+		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "domain-rate", Usage: "rates of recipient `DOMAIN=R` pairs, e.g. naver.com=5/s,daum.net=2/s; *=R sets every other domain's", EnvVars: envVars("domain-rate")}),
+		intFlag("domain-workers", 0, "at most `N` messages under way to one recipient domain at once; 0 = no limit but --workers"),
+	}
+}
+
+// domainPacer returns the pacer of recipient domains of --domain-rate and
+// --domain-workers. It exists even without them: a receiver's throttling
+// reply then slows its domain alone. Errors are usage errors.
+func domainPacer(c *cli.Context, log *slog.Logger) (*sender.DomainPacer, error) {
+	cfg := sender.PacerConfig{Rates: map[string]rate.Limit{}, Workers: c.Int("domain-workers"), Logger: log}
+	if cfg.Workers < 0 {
+		return nil, usageError("--domain-workers must be 0 (no limit) or more")
+	}
+	for _, pair := range c.StringSlice("domain-rate") {
+		d, r, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		lim, err := sender.ParseRate(r)
+		d = strings.ToLower(strings.TrimSpace(d))
+		if !ok || d == "" || err != nil {
+			return nil, usageError(fmt.Sprintf("--domain-rate %q: want DOMAIN=RATE pairs such as naver.com=5/s,daum.net=2/s", pair))
+		}
+		if d == "*" {
+			cfg.Default = lim
+		} else {
+			cfg.Rates[d] = lim
+		}
+	}
+	return sender.NewDomainPacer(cfg), nil
 }

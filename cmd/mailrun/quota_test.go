@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestSendOutsideTheWindowNoWaitExits5(t *testing.T) {
 	}
 }
 
-func TestSendWindowUsageErrors(t *testing.T) {
+func TestSendQuotaUsageErrors(t *testing.T) {
 	data, tmpl := sendCampaign(t, 1)
 	for _, tc := range []struct {
 		args []string
@@ -76,6 +77,11 @@ func TestSendWindowUsageErrors(t *testing.T) {
 		{[]string{"--days", "weekdays"}, "--days: campaign: days \"weekdays\""},
 		{[]string{"--no-wait"}, "--no-wait goes with --window or --days"},
 		{[]string{"--max-per-24h", "-1"}, "--max-per-24h must be 0 (no cap) or more"},
+		{[]string{"--domain-rate", "naver.com:5/s"}, `--domain-rate "naver.com:5/s": want DOMAIN=RATE pairs`},
+		{[]string{"--domain-rate", "naver.com=fast"}, `--domain-rate "naver.com=fast"`},
+		{[]string{"--domain-workers", "-2"}, "--domain-workers must be 0 (no limit) or more"},
+		{[]string{"--max-rcpt-per-message", "-1"}, "--max-rcpt-per-message must be 0 (no cap) or more"},
+		{[]string{"--smtp", "smtp://127.0.0.1:2?max-rcpt-per-message=x"}, `max-rcpt-per-message="x": want a whole number`},
 	} {
 		r := mailrun(t, "", append([]string{"send", "--data", data, "--template", tmpl, "--smtp", "smtp://127.0.0.1:1", "-q"}, tc.args...)...)
 		wantCode(t, r, 2)
@@ -87,5 +93,21 @@ func TestProgressLineShowsTheWait(t *testing.T) {
 	s := campaign.Snapshot{Sent: 3, WaitingUntil: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	if line := progressLine(s); !strings.Contains(line, "waiting for the send window until Mon 09:00") {
 		t.Errorf("progress line %q does not say until when it waits", line)
+	}
+}
+
+func TestSendMaxRcptPerMessage(t *testing.T) {
+	srv := smtptest.Start(t)
+	data, tmpl := sendCampaign(t, 2)
+	writeFile(t, tmpl, "From: a@example.com\nTo: {{.email}}\nCc: boss@example.com\nBcc: audit@example.com\nSubject: hi\n\n<p>Hi</p>\n")
+	r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", srv.URL(), "-q", "--max-rcpt-per-message", "2")
+	wantCode(t, r, 0)
+	var sizes []int
+	for _, m := range srv.Messages() {
+		sizes = append(sizes, len(m.To))
+	}
+	slices.Sort(sizes)
+	if fmt.Sprint(sizes) != "[1 1 2 2]" {
+		t.Errorf("transactions of %v recipients, want two of 2 and two of 1 for two rows of three recipients", sizes)
 	}
 }

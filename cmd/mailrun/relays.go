@@ -24,6 +24,7 @@ type relaySpec struct {
 	maxPerConn int
 	maxPerDay  int
 	maxPer24h  int
+	maxRcpt    int // recipients per transaction, 0: no cap
 	domains    []string
 	// settings holds the relay's own values of the credential settings
 	// (relaySettingKeys): password-file, auth, token-command, oauth-...
@@ -32,13 +33,14 @@ type relaySpec struct {
 
 // relayDefaults are the global settings a relay spec falls back to.
 type relayDefaults struct {
-	workers, burst, maxPerConn int
-	rate                       rate.Limit
-	tlsPolicy                  string
+	workers, burst, maxPerConn, maxRcpt int
+	rate                                rate.Limit
+	tlsPolicy                           string
 }
 
 // relayKeys are the query parameters a relay URL may carry.
-var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, max-per-24h, domains, " + strings.Join(relaySettingKeys, ", ")
+var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, max-per-24h, max-rcpt-per-message, domains, " +
+	strings.Join(relaySettingKeys, ", ")
 
 // parseRelay parses one --smtp value: an SMTP URL whose query may carry the
 // relay's own settings, for example
@@ -54,7 +56,8 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 	if err != nil {
 		return relaySpec{}, asUsageError(fmt.Errorf("%s: %w", where, err))
 	}
-	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst, maxPerConn: def.maxPerConn}
+	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst,
+		maxPerConn: def.maxPerConn, maxRcpt: def.maxRcpt}
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return relaySpec{}, usageError(where + ": the settings after ? must be key=value pairs joined by &")
@@ -82,13 +85,13 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 				return relaySpec{}, bad("N/s, N/m or N/h, or 0 for unlimited")
 			}
 			spec.rate = r
-		case "workers", "burst", "max-per-conn", "max-per-day", "max-per-24h":
+		case "workers", "burst", "max-per-conn", "max-per-day", "max-per-24h", "max-rcpt-per-message":
 			i, err := strconv.Atoi(v)
-			if err != nil || i < 0 || (i == 0 && !strings.HasPrefix(key, "max-per-")) {
+			if err != nil || i < 0 || (i == 0 && (key == "workers" || key == "burst" || key == "max-per-conn")) {
 				return relaySpec{}, bad("a whole number above 0")
 			}
 			*map[string]*int{"workers": &spec.workers, "burst": &spec.burst, "max-per-conn": &spec.maxPerConn,
-				"max-per-day": &spec.maxPerDay, "max-per-24h": &spec.maxPer24h}[key] = i
+				"max-per-day": &spec.maxPerDay, "max-per-24h": &spec.maxPer24h, "max-rcpt-per-message": &spec.maxRcpt}[key] = i
 		case "domains", "domain":
 			for _, v := range vals {
 				for _, d := range strings.Split(v, ",") {

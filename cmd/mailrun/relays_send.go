@@ -46,8 +46,11 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 	if err != nil {
 		return nil, usageError("--rate: " + err.Error())
 	}
+	if c.Int("max-rcpt-per-message") < 0 {
+		return nil, usageError("--max-rcpt-per-message must be 0 (no cap) or more")
+	}
 	def := relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
-		tlsPolicy: c.String("tls-policy")}
+		maxRcpt: c.Int("max-rcpt-per-message"), tlsPolicy: c.String("tls-policy")}
 	label := "--smtp #"
 	if len(c.StringSlice("smtp")) == 0 {
 		label = "--config relays entry "
@@ -74,8 +77,10 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 // newSMTPSender returns a sender.Router over every relay (a single relay is
 // a Router of one), and the number of runner workers that keeps it busy.
 // delivered holds the deliveries the state file records by relay, for
-// their caps; loc gives the days of max-per-day.
-func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivered map[string][]campaign.DeliveryCount, loc *time.Location) (campaign.Sender, int, error) {
+// their caps; loc gives the days of max-per-day; pacer takes the throttling
+// replies about one recipient.
+func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
 	creds := newCredentials(c)
 	base := sender.Config{
 		TLSPolicy:     c.String("tls-policy"),
@@ -84,14 +89,21 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 		Timeout:       c.Duration("timeout"),
 		DataTimeout:   c.Duration("data-timeout"),
 		Logger:        log,
+		Pacer:         pacer,
 	}
 	var relays []sender.Relay
 	for _, s := range specs {
 		cfg := base
 		cfg.URL, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, s.workers, s.rate, s.burst, s.maxPerConn
+		cfg.MaxRcptPerMessage = s.maxRcpt
 		cfg.Auth, cfg.TLSCAFile = creds.setting(s, "auth"), creds.setting(s, "tls-ca")
 		var err error
-		if cfg.Password, err = creds.secret(s, passwordSecret); err != nil {
+		if creds.usesTokens(s) {
+			cfg.Tokens, err = creds.tokens(s)
+		} else {
+			cfg.Password, err = creds.secret(s, passwordSecret)
+		}
+		if err != nil {
 			return nil, 0, err
 		}
 		limits, err := capLimits(s.maxPerDay, s.maxPer24h, loc, "relay "+s.name+": ")

@@ -19,7 +19,7 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(append(flags, relayFlags()...), credentialFlags()...)
+	flags = append(append(append(flags, relayFlags()...), credentialFlags()...), paceFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
@@ -107,6 +107,10 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	pacer, err := domainPacer(c, log)
+	if err != nil {
+		return err
+	}
 	suppress, err := loadSuppression(c)
 	if err != nil {
 		return err
@@ -141,7 +145,7 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 
-	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc)
+	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc, pacer)
 	if err != nil {
 		return err
 	}
@@ -174,6 +178,9 @@ func runSend(c *cli.Context) error {
 		Delivered: j.Deliveries(),
 		Schedule:  schedule,
 		NoWait:    c.Bool("no-wait"),
+	}
+	if !c.Bool("dry-run") {
+		r.Pacer = pacer
 	}
 	display := startProgress(c, prog, log)
 	sum, runErr := r.Run(ctx)
@@ -230,12 +237,13 @@ func statePath(c *cli.Context) (string, error) {
 
 // newSender builds the SMTP sender of relays (see newSMTPSender), or the
 // outbox of a dry run, and returns it with the number of runner workers.
-func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount, loc *time.Location) (campaign.Sender, int, error) {
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
 	if c.Bool("dry-run") {
 		o, err := sender.NewOutbox(c.String("outbox"))
 		return o, c.Int("workers"), err
 	}
-	return newSMTPSender(c, log, relays, delivered, loc)
+	return newSMTPSender(c, log, relays, delivered, loc, pacer)
 }
 
 // quoteArg returns s ready to paste into a shell command.
