@@ -152,6 +152,12 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		return Summary{}, err
 	}
 	r.Progress.begin()
+	if r.Schedule != nil && r.NoWait {
+		if open, at := r.Schedule.Next(r.Now()); !open {
+			// Closed from the start: not a row is read.
+			return Summary{Snapshot: r.Progress.Snapshot(), OutsideWindow: true, ResumeAt: at}, nil
+		}
+	}
 
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()

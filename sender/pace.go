@@ -2,6 +2,7 @@ package sender
 
 import (
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,6 +44,13 @@ type DomainPacer struct {
 
 	mu      sync.Mutex
 	domains map[string]*domainPace
+	held    map[*campaign.Message]turn // messages told to wait, with their turn
+}
+
+// turn is when a message held back may go, and its domains' states.
+type turn struct {
+	at    time.Time
+	paces []*domainPace
 }
 
 // domainPace is the state of one domain.
@@ -65,7 +73,7 @@ func NewDomainPacer(cfg PacerConfig) *DomainPacer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &DomainPacer{cfg: cfg, domains: map[string]*domainPace{}}
+	return &DomainPacer{cfg: cfg, domains: map[string]*domainPace{}, held: map[*campaign.Message]turn{}}
 }
 
 // rateOf returns the configured rate of domain d.
@@ -93,41 +101,43 @@ func (p *DomainPacer) get(d string, create bool) *domainPace {
 }
 
 // Admit implements campaign.Pacer: an attempt to rcpts may start when each
-// of their domains has a place under its rate and, with Workers, a free
-// place.
-func (p *DomainPacer) Admit(_ *campaign.Message, rcpts []string) time.Duration {
+// of their domains has, with Workers, a free place, and its turn under the
+// domain's rate has come. A message told to wait keeps its turn: asked
+// again when the wait is over, it is let through at once, so that the
+// domain keeps its rate however late the message comes back.
+func (p *DomainPacer) Admit(msg *campaign.Message, rcpts []string) time.Duration {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var (
-		wait  time.Duration
-		taken []*rate.Reservation
-		paces []*domainPace
-	)
-	for _, d := range campaign.Domains(rcpts) {
-		dp := p.get(d, false)
-		if dp == nil {
-			continue
+	h, held := p.held[msg]
+	if !held {
+		for _, d := range campaign.Domains(rcpts) {
+			if dp := p.get(d, false); dp != nil {
+				h.paces = append(h.paces, dp)
+			}
 		}
-		if p.cfg.Workers > 0 && dp.inFlight >= p.cfg.Workers {
-			wait = max(wait, busyWait)
-			continue
-		}
-		r := dp.thr.reserve(now)
-		if d := r.DelayFrom(now); d > 0 {
-			r.CancelAt(now)
-			wait = max(wait, d)
-			continue
-		}
-		taken, paces = append(taken, r), append(paces, dp)
 	}
-	if wait > 0 {
-		for _, r := range taken {
-			r.CancelAt(now)
+	if p.cfg.Workers > 0 {
+		for _, dp := range h.paces {
+			if dp.inFlight >= p.cfg.Workers {
+				return busyWait // no turn taken yet, or the one held is kept
+			}
 		}
+	}
+	if !held {
+		h.at = now
+		for _, dp := range h.paces {
+			if t := now.Add(dp.thr.reserve(now).DelayFrom(now)); t.After(h.at) {
+				h.at = t
+			}
+		}
+	}
+	if wait := h.at.Sub(now); wait > 0 {
+		p.held[msg] = h
 		return wait
 	}
-	for _, dp := range paces {
+	delete(p.held, msg)
+	for _, dp := range h.paces {
 		dp.inFlight++
 		dp.thr.sent.Add(1)
 	}
@@ -147,7 +157,7 @@ func (p *DomainPacer) Done(_ *campaign.Message, rcpts []string) {
 			continue
 		}
 		dp.inFlight--
-		if dp.inFlight == 0 && !dp.slowed && dp.thr.lim.TokensAt(now) >= float64(p.cfg.Burst) {
+		if dp.inFlight == 0 && !dp.slowed && dp.thr.lim.TokensAt(now) >= float64(p.cfg.Burst) && !p.waitedFor(dp) {
 			delete(p.domains, d)
 		}
 	}
@@ -171,4 +181,15 @@ func (p *DomainPacer) DomainRate(d string) rate.Limit {
 		return dp.thr.Limit()
 	}
 	return p.rateOf(d)
+}
+
+// waitedFor reports whether a message held back waits for dp. p.mu is
+// held.
+func (p *DomainPacer) waitedFor(dp *domainPace) bool {
+	for _, h := range p.held {
+		if slices.Contains(h.paces, dp) {
+			return true
+		}
+	}
+	return false
 }

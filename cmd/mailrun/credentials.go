@@ -192,6 +192,10 @@ func (cr *credentials) tokens(spec relaySpec) (*credential.Tokens, error) {
 		if cfg.RefreshToken, err = cr.secret(spec, refreshSecret); err != nil {
 			return nil, err
 		}
+		if cfg.RefreshToken == "" {
+			return nil, usageError(where + "--auth xoauth2 needs a refresh token: give it with --oauth-refresh-token-file FILE " +
+				"or MAILRUN_OAUTH_REFRESH_TOKEN (or use --oauth-flow client-credentials, or --token-command)")
+		}
 	}
 	key := strings.Join([]string{cfg.Provider, cfg.Tenant, cfg.TokenURL, cfg.Flow, cfg.ClientID,
 		strings.Join(cfg.Scopes, " "), cfg.ClientSecret, cfg.RefreshToken}, "\x00")
@@ -200,7 +204,7 @@ func (cr *credentials) tokens(spec relaySpec) (*credential.Tokens, error) {
 	}
 	t, err := credential.NewOAuthTokens(cfg)
 	if err != nil {
-		return nil, usageError(where + err.Error() + " (see --oauth-provider, --oauth-client-id, --oauth-refresh-token-file)")
+		return nil, usageError(where + err.Error() + " (see --oauth-provider, --oauth-tenant, --oauth-token-url, --oauth-client-id and --oauth-flow)")
 	}
 	cr.cache[key] = t
 	return t, nil

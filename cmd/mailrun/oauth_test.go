@@ -100,3 +100,11 @@ func TestSendOAuthUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSendOAuthWithoutRefreshToken(t *testing.T) {
+	data, tmpl := sendCampaign(t, 1)
+	r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://me@127.0.0.1:1", "--auth", "xoauth2",
+		"--oauth-provider", "google", "--oauth-client-id", "x.apps.googleusercontent.com")
+	wantCode(t, r, 2)
+	wantOneError(t, r, "needs a refresh token: give it with --oauth-refresh-token-file FILE or MAILRUN_OAUTH_REFRESH_TOKEN")
+}
