@@ -218,7 +218,7 @@ func mergeStatus(old, next uint8) uint8 { return merged[old][next] }
 type lineRecord struct {
 	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
 	id, templateHash, data, created                                  []byte
-	row, code, version                                               int64
+	row, code, version, attempts                                     int64
 }
 
 var errNotObject = errors.New("not a JSON object")
@@ -264,6 +264,8 @@ func parseLine(line []byte, r *lineRecord) error {
 			return parseInt(name, val, &r.code)
 		case `"version"`:
 			return parseInt(name, val, &r.version)
+		case `"attempts"`:
+			return parseInt(name, val, &r.attempts)
 		}
 		return nil
 	})
