@@ -45,10 +45,10 @@ func (h *History) Timeline(maxSteps int) Timeline {
 	if len(h.perSecond) == 0 {
 		return Timeline{}
 	}
-	first, last := int64(1<<62), int64(-1<<62)
+	lo, hi := h.Span()
+	first, last := lo.Unix(), hi.Unix()
 	var seen [numStatus]bool
-	for sec, c := range h.perSecond {
-		first, last = min(first, sec), max(last, sec)
+	for _, c := range h.perSecond {
 		for st, n := range c {
 			seen[st] = seen[st] || n > 0
 		}
@@ -89,4 +89,17 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// Span returns the times of the first and the last record that Timeline
+// counts, zero times when there is none.
+func (h *History) Span() (first, last time.Time) {
+	if len(h.perSecond) == 0 {
+		return time.Time{}, time.Time{}
+	}
+	lo, hi := int64(1<<62), int64(-1<<62)
+	for sec := range h.perSecond {
+		lo, hi = min(lo, sec), max(hi, sec)
+	}
+	return time.Unix(lo, 0).UTC(), time.Unix(hi, 0).UTC()
 }

@@ -112,7 +112,7 @@ func runStatus(c *cli.Context) error {
 	if out != "" && c.String("data") == "" {
 		return usageError("--failed-csv needs --data: the failed rows are copied from the data file")
 	}
-	st, cross, err := readStates(c.StringSlice("state"))
+	st, _, cross, err := readStates(c.StringSlice("state"))
 	if err != nil {
 		return err
 	}
