@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +40,16 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// LayoutPath is an HTML template file that wraps every body: it calls
+	// {{template "content" .}} where the body goes.
+	LayoutPath string
+	// PartialsDir is a folder whose .html and .md files are templates the
+	// body, the layout and the text template may call by file name
+	// without the extension: {{template "footer" .}}.
+	PartialsDir string
+	// KeepCSS leaves <style> blocks as written. By default, when the HTML
+	// has a <style> block, its rules are inlined into style attributes.
+	KeepCSS bool
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -54,11 +63,14 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body     *htmltemplate.Template
-	bodySrc  string
-	bodyLine int                    // file line of the body's first line
-	text     *texttemplate.Template // from TextPath, or derived from the body
-	textSrc  string                 // TextPath's text ("" when derived)
+	body    *htmltemplate.Template // the layout (or the body) and the templates it calls
+	sources map[string]*source     // the file of each template of body, by name
+	text    *texttemplate.Template // from TextPath, or derived from the body
+	textSrc string                 // TextPath's text ("" when derived)
+
+	markdown  bool     // the body is Markdown
+	extraHash []string // what besides the files goes into the hash
+	inline    *inliner // nil when CSS is not inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
@@ -84,7 +96,8 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md")}
 	h := sha256.New()
 	h.Write(src)
 
@@ -109,7 +122,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
+		t.text, err = t.textSet(t.textSrc, false)
 		if err != nil {
 			return nil, parseError(opts.TextPath, 0, err)
 		}
@@ -117,7 +130,13 @@ func New(templatePath string, opts Options) (*Template, error) {
 	}
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
-		t.text = deriveText(t.bodySrc, t.bodyFields)
+		t.text = t.defaultText()
+	}
+	if err := t.prepareInline(); err != nil {
+		return nil, err
+	}
+	for _, x := range t.extraHash {
+		h.Write([]byte(x))
 	}
 	if t.text != nil {
 		t.textPlan = compilePlan(t.text.Tree, textFilters)
@@ -179,25 +198,7 @@ func (t *Template) parseFile(src string) error {
 		return t.inputErr(1, "render: the template has no To header")
 	}
 
-	t.bodyLine = end + 2
-	t.bodySrc = strings.Join(lines[end+1:], "\n")
-	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
-	if err != nil {
-		return parseError(t.path, t.bodyLine-1, err)
-	}
-	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here.
-	var escErr *htmltemplate.Error
-	if err := body.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
-		line := escErr.Line
-		if line > 0 {
-			line += t.bodyLine - 1
-		}
-		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
-	}
-	t.body = body
-	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
-	return nil
+	return t.parseBody(strings.Join(lines[end+1:], "\n"), end+2)
 }
 
 // validName reports whether s is a header field name (RFC 5322 ftext).
