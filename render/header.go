@@ -16,12 +16,12 @@ import (
 type headerKind int
 
 const (
-	kindText    headerKind = iota // unstructured: RFC 2047 encoded, folded
-	kindAddress                   // address list: parsed with net/mail
-	kindBcc                       // address list, envelope only
-	kindAttach                    // pseudo-header: file to attach
-	kindEmbed                     // pseudo-header: inline image
-	kindMarkdown                  // pseudo-header: Content-Type: text/markdown
+	kindText     headerKind = iota // unstructured: RFC 2047 encoded, folded
+	kindAddress                    // address list: parsed with net/mail
+	kindBcc                        // address list, envelope only
+	kindAttach                     // pseudo-header: file to attach
+	kindEmbed                      // pseudo-header: inline image
+	kindMarkdown                   // pseudo-header: Content-Type: text/markdown
 )
 
 // header is one header line of the template.
