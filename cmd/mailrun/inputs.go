@@ -34,7 +34,8 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 }
 
 // openTemplate parses the message template named by --template, with
-// --text, --key and --attach-dir (default: the template's folder), and the
+// --text, --key, --layout, --partials, --inline-css and --attach-dir
+// (default: the template's folder), and the
 // DKIM and unsubscribe flags where the command has them, for the campaign
 // campaignID (which goes into every Message-ID; "" is allowed when the
 // template is only parsed to be hashed or checked). It returns a usage
@@ -62,6 +63,9 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		LayoutPath:     c.String("layout"),
+		PartialsDir:    c.String("partials"),
+		KeepCSS:        !c.Bool("inline-css"),
 	})
 }
 

@@ -93,7 +93,10 @@ func TestPreviewIndexInChromium(t *testing.T) {
 		}
 		body := html.UnescapeString(m[1])
 		displayName, _, _ := strings.Cut(to, " <")
-		for _, want := range []string{"<h1", "안녕하세요 " + displayName + "님,", "Here is what happened this month:"} {
+		// The layout's <style> rules reach the recipient inlined, as the
+		// preview shows them.
+		for _, want := range []string{"<h1 style=\"margin:0 0 16px;font-size:22px\">", "안녕하세요 " + displayName + "님,",
+			"Here is what happened this month:", `<td class="main" style="padding:32px;line-height:1.5">`, `<p class="footer" style="font-size:12px;color:#888888">`} {
 			// The srcdoc is HTML: unescape its character references too.
 			if !strings.Contains(html.UnescapeString(body), want) {
 				t.Errorf("row %s: the HTML part lacks %q:\n%s", row, want, body)
