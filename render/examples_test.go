@@ -82,6 +82,10 @@ func renderAll(t *testing.T, dir, data string, opts render.Options) ([]campaign.
 
 func TestNewsletterExample(t *testing.T) {
 	rows, msgs := renderAll(t, "newsletter", "recipients.csv", newsletterOptions())
+	opts := newsletterOptions()
+	if tmpl, err := render.New(exampleTemplate("newsletter"), opts); err != nil || !render.HasOnceInline(tmpl) {
+		t.Errorf("the newsletter's CSS is not inlined once, on the template (%v): every message pays for it", err)
+	}
 	if len(rows) < 8 {
 		t.Fatalf("the example has %d rows, want at least 8", len(rows))
 	}

@@ -150,19 +150,28 @@ func (p plan) execute(b *bytes.Buffer, fields map[string]string) error {
 			b.WriteString(s.text)
 			continue
 		}
-		v, ok := fields[s.field]
-		if !ok && !s.index {
-			return errNoField
-		}
-		for _, f := range s.filters {
-			var err error
-			if v, err = f(v); err != nil {
-				return err
-			}
+		v, err := s.value(fields)
+		if err != nil {
+			return err
 		}
 		b.WriteString(v)
 	}
 	return nil
+}
+
+// value returns what the field step s writes for fields.
+func (s *step) value(fields map[string]string) (string, error) {
+	v, ok := fields[s.field]
+	if !ok && !s.index {
+		return "", errNoField
+	}
+	for _, f := range s.filters {
+		var err error
+		if v, err = f(v); err != nil {
+			return "", err
+		}
+	}
+	return v, nil
 }
 
 // textFilters are the functions a header or text plan may apply: the ones
