@@ -199,3 +199,36 @@ func TestLayoutErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHashCoversLayoutAndPartials(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"t.html":          "From: a@example.com\nTo: b@example.com\n\n<p>{{.name}}</p>{{template \"f\" .}}\n",
+		"layout.html":     "<style>p { color: red }</style>{{template \"content\" .}}\n",
+		"partials/f.html": "<p>footer</p>\n",
+	})
+	opts := render.Options{LayoutPath: filepath.Join(dir, "layout.html"), PartialsDir: filepath.Join(dir, "partials")}
+	hash := func(o render.Options) string {
+		t.Helper()
+		tmpl, err := render.New(filepath.Join(dir, "t.html"), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tmpl.Hash()
+	}
+	base := hash(opts)
+	keep := opts
+	keep.KeepCSS = true
+	if hash(keep) == base {
+		t.Error("keeping the <style> block (another message) left the template hash as it was")
+	}
+	writeFiles(t, dir, map[string]string{"layout.html": "<style>p { color: blue }</style>{{template \"content\" .}}\n"})
+	if hash(opts) == base {
+		t.Error("a changed layout left the template hash as it was")
+	}
+	next := hash(opts)
+	writeFiles(t, dir, map[string]string{"partials/f.html": "<p>another footer</p>\n"})
+	if hash(opts) == next {
+		t.Error("a changed partial left the template hash as it was")
+	}
+}
