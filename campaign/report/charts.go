@@ -56,6 +56,8 @@ func stacked(labels, series []string, values [][]float64, horizontal bool) (temp
 	opt.Theme = charts.GetTheme(charts.ThemeLight).WithSeriesColors(colors)
 	opt.Legend.SeriesNames = series
 	opt.CategoryAxis.Labels = labels
+	// Counts start at zero: an axis from 8 to 9.2 would make 9 look tall.
+	opt.ValueAxis = []charts.ValueAxisOption{{Min: charts.Ptr(0.0)}}
 	opt.ValueFormatter = func(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
 	for i, l := range labels {
 		if r := []rune(l); len(r) > maxLabel {
