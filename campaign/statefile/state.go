@@ -70,7 +70,7 @@ type Counts struct {
 	Complained  int `json:"complained"`
 	SoftBounced int `json:"soft_bounced"`
 	// Refused counts the entries of State.Refused.
-	Refused int `json:"refused,omitempty"`
+	Refused int `json:"refused"`
 }
 
 // Failure is a recipient whose last status is failed or deferred, or,
