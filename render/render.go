@@ -238,7 +238,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 
 	s.html.Reset()
-	if err := execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
+	if err := t.executeBody(&s.html, row.Fields); err != nil {
 		return nil, bodyError(row, key, "body", t.bodyFields, err)
 	}
 	s.text.Reset()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,6 +47,16 @@ type Options struct {
 	// ListID, when set, adds a List-Id header (RFC 2919) to every message:
 	// "news.example.com" or "Newsletter <news.example.com>".
 	ListID string
+	// LayoutPath is an HTML template file that wraps every body: it calls
+	// {{template "content" .}} where the body goes.
+	LayoutPath string
+	// PartialsDir is a folder whose .html and .md files are templates the
+	// body, the layout and the text template may call by file name
+	// without the extension: {{template "footer" .}}.
+	PartialsDir string
+	// KeepCSS leaves <style> blocks as written. By default, when the HTML
+	// has a <style> block, its rules are inlined into style attributes.
+	KeepCSS bool
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -61,11 +70,14 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body     *htmltemplate.Template
-	bodySrc  string
-	bodyLine int                    // file line of the body's first line
-	text     *texttemplate.Template // from TextPath, or derived from the body
-	textSrc  string                 // TextPath's text ("" when derived)
+	body    *htmltemplate.Template // the layout (or the body) and the templates it calls
+	sources map[string]*source     // the file of each template of body, by name
+	text    *texttemplate.Template // from TextPath, or derived from the body
+	textSrc string                 // TextPath's text ("" when derived)
+
+	markdown  bool     // the body is Markdown
+	extraHash []string // what besides the files goes into the hash
+	inline    *inliner // nil when CSS is not inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
@@ -92,7 +104,8 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md")}
 	h := sha256.New()
 	h.Write(src)
 
@@ -123,7 +136,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
+		t.text, err = t.textSet(t.textSrc, false)
 		if err != nil {
 			return nil, parseError(opts.TextPath, 0, err)
 		}
@@ -131,7 +144,13 @@ func New(templatePath string, opts Options) (*Template, error) {
 	}
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
-		t.text = deriveText(t.bodySrc, t.bodyFields)
+		t.text = t.defaultText()
+	}
+	if err := t.prepareInline(); err != nil {
+		return nil, err
+	}
+	for _, x := range t.extraHash {
+		h.Write([]byte(x))
 	}
 	if t.text != nil {
 		t.textPlan = compilePlan(t.text.Tree, textFilters)
@@ -193,25 +212,7 @@ func (t *Template) parseFile(src string) error {
 		return t.inputErr(1, "render: the template has no To header")
 	}
 
-	t.bodyLine = end + 2
-	t.bodySrc = strings.Join(lines[end+1:], "\n")
-	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
-	if err != nil {
-		return parseError(t.path, t.bodyLine-1, err)
-	}
-	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here.
-	var escErr *htmltemplate.Error
-	if err := body.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
-		line := escErr.Line
-		if line > 0 {
-			line += t.bodyLine - 1
-		}
-		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
-	}
-	t.body = body
-	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
-	return nil
+	return t.parseBody(strings.Join(lines[end+1:], "\n"), end+2)
 }
 
 // validName reports whether s is a header field name (RFC 5322 ftext).

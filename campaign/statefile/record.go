@@ -253,7 +253,7 @@ type lineRecord struct {
 	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
 	kind, notice                                                     []byte
 	id, templateHash, data, created                                  []byte
-	row, code, version                                               int64
+	row, code, version, attempts                                     int64
 	ambiguous, continues                                             bool
 	refused                                                          []byte // the raw JSON array
 }
@@ -321,6 +321,8 @@ func parseLine(line []byte, r *lineRecord) error {
 			r.continues = string(val) == "true"
 		case `"refused"`:
 			r.refused = val
+		case `"attempts"`:
+			return parseInt(name, val, &r.attempts)
 		}
 		return nil
 	})

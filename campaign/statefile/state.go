@@ -2,9 +2,6 @@ package statefile
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"time"
@@ -73,7 +70,7 @@ type Counts struct {
 	Complained  int `json:"complained"`
 	SoftBounced int `json:"soft_bounced"`
 	// Refused counts the entries of State.Refused.
-	Refused int `json:"refused,omitempty"`
+	Refused int `json:"refused"`
 }
 
 // Failure is a recipient whose last status is failed or deferred, or,
@@ -154,12 +151,9 @@ func (s *State) setRow(row int, st uint8) {
 // its key was known) counts as a recipient of its own. Errors: *campaign.InputError
 // when the file is missing or is not a usable state file (naming the line).
 func Read(path string) (*State, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &campaign.InputError{File: path, Err: errors.New("campaign: no such state file")}
-	}
+	f, err := openState(path)
 	if err != nil {
-		return nil, fmt.Errorf("campaign: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 

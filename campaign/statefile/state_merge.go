@@ -1,9 +1,7 @@
 package statefile
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -183,12 +181,9 @@ func DeliveredInSeveral(paths ...string) ([]CrossDelivery, error) {
 	}
 	seen := make(map[string]uint64) // key → bit i set: delivered in paths[i]
 	for i, p := range paths {
-		f, err := os.Open(p)
+		f, err := openState(p)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, &campaign.InputError{File: p, Err: errors.New("campaign: no such state file")}
-			}
-			return nil, fmt.Errorf("campaign: %w", err)
+			return nil, err
 		}
 		_, err = scanLines(f, p, true, func(_ int, r *lineRecord) error {
 			if statusCode(r.typ) == stDelivered && len(r.key) > 0 {

@@ -34,8 +34,9 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 }
 
 // openTemplate parses the message template named by --template, with
-// --text, --key and --attach-dir (default: the template's folder), and the
-// DKIM, unsubscribe and return path flags where the command has them, for the campaign
+// --text, --key, --layout, --partials, --inline-css and --attach-dir
+// (default: the template's folder), and the DKIM, unsubscribe and return
+// path flags where the command has them, for the campaign
 // campaignID (which goes into every Message-ID; "" is allowed when the
 // template is only parsed to be hashed or checked). It returns a usage
 // error (exit 2) when --template is missing, renderCompliance's errors, and
@@ -68,6 +69,9 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
 		ListID:         c.String("list-id"),
+		LayoutPath:     c.String("layout"),
+		PartialsDir:    c.String("partials"),
+		KeepCSS:        !c.Bool("inline-css"),
 	})
 }
 

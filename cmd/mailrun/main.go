@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // newApp builds the mailrun command line over the given streams.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand(), bouncesCommand()}
+	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand(), reportCommand(), bouncesCommand()}
 	known := knownConfigKeys(cmds)
 	for _, cmd := range cmds {
 		prepareCommand(cmd, known)
