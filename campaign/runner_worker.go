@@ -48,8 +48,11 @@ func (s *runState) prepare(j *job) bool {
 // attempt makes one delivery attempt of j and settles or reschedules it.
 func (s *runState) attempt(ctx context.Context, j *job) {
 	r, p := s.r, s.r.Progress
-	slot, ok := s.takeSlot(j)
-	if !ok {
+	if !s.awaitWindow(j) || !s.pace(j) {
+		return
+	}
+	if !s.takeSlot(j) {
+		s.unpace(j)
 		return
 	}
 	// begin records that bytes are about to leave: only then can a crash
@@ -69,10 +72,11 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 	}
 	pending := j.msg.Pending()
 	reply, err := r.Sender.Send(ctx, j.msg, begin)
+	s.unpace(j)
 	if begun {
 		p.inFlight.Add(-1)
 	}
-	s.cap.Settle(slot, MayHaveDelivered(err))
+	s.cap.Settle(MayHaveDelivered(err))
 	switch {
 	case journalErr != nil:
 		s.failJournal(journalErr)
@@ -257,24 +261,24 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// takeSlot takes a slot of the day's cap for an attempt of j (any slot when
-// there is no cap). When the cap is reached it stops the run, abandons j
-// and returns false; so it does when the run stopped while it waited.
-func (s *runState) takeSlot(j *job) (time.Time, bool) {
-	day, ok := s.cap.Take()
+// takeSlot takes a slot of the run's cap for an attempt of j (any slot
+// when there is no cap). When a limit is reached it stops the run, abandons
+// j and returns false; so it does when the run stopped while it waited.
+func (s *runState) takeSlot(j *job) bool {
+	ok := s.cap.Take()
 	switch {
 	case !ok:
 		s.capReached()
 		s.abandon(j)
 	case s.stopCtx.Err() != nil: // the run stopped while Take waited
-		s.cap.Settle(day, false)
+		s.cap.Settle(false)
 		s.abandon(j)
 		ok = false
 	}
-	return day, ok
+	return ok
 }
 
-// capReached stops the run because the day's cap is reached.
+// capReached stops the run because a limit of its cap is reached.
 func (s *runState) capReached() {
 	s.mu.Lock()
 	s.capHit = true

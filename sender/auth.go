@@ -70,12 +70,13 @@ func authMechanism(name string) (string, error) {
 	return "", fmt.Errorf("sender: AUTH mechanism %q: want plain, login, cram-md5, scram-sha-256, scram-sha-1, xoauth2 or none", name)
 }
 
-// authenticate signs the connection c in, when the pool has a user: with
-// p.mech, or the first of authPreference that the server offers. secure
+// authenticate signs the connection c in with secret (a password, or an
+// OAuth2 access token for XOAUTH2), when the pool has a user: with p.mech,
+// or the first of authPreference that the server offers. secure
 // tells whether the connection uses TLS or goes to a loopback address;
 // otherwise nothing is sent and the error wraps ErrCleartextAuth. Errors are
 // *campaign.DeliveryError (Fatal, but for 4xx replies).
-func (p *Pool) authenticate(c *smtp.Client, tlsOn, loopback bool) error {
+func (p *Pool) authenticate(c *smtp.Client, tlsOn, loopback bool, secret string) error {
 	if p.ep.User == "" || p.mech == authNone {
 		return nil
 	}
@@ -98,7 +99,7 @@ func (p *Pool) authenticate(c *smtp.Client, tlsOn, loopback bool) error {
 		e := &AuthMechanismError{Offered: offered, Wanted: p.mech, TLS: tlsOn}
 		return &campaign.DeliveryError{Class: campaign.Fatal, Scope: campaign.ScopeSession, Text: strings.TrimPrefix(e.Error(), "sender: "), Err: e}
 	}
-	user, pw, host := p.ep.User, p.cfg.Password, p.ep.Host
+	user, pw, host := p.ep.User, secret, p.ep.Host
 	var a smtp.Auth
 	switch mech {
 	case authPlain:
@@ -115,7 +116,7 @@ func (p *Pool) authenticate(c *smtp.Client, tlsOn, loopback bool) error {
 		a = smtp.XOAuth2Auth(user, pw)
 	}
 	if err := c.Auth(a); err != nil {
-		return p.redact(setupError(phaseAuth, fmt.Errorf("AUTH %s: %w", mech, err)))
+		return p.redact(setupError(phaseAuth, fmt.Errorf("AUTH %s: %w", mech, err)), secret)
 	}
 	return nil
 }

@@ -59,3 +59,19 @@ func BenchmarkPoolSmtpSink(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDomainPacerUnpaced is the cost per message of the pacer that
+// every send has, for domains without a rate of their own.
+func BenchmarkDomainPacerUnpaced(b *testing.B) {
+	p := sender.NewDomainPacer(sender.PacerConfig{})
+	msg := message(1, "someone@example.com")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if p.Admit(msg, msg.Envelope.To) != 0 {
+				b.Fatal("held back")
+			}
+			p.Done(msg, msg.Envelope.To)
+		}
+	})
+}

@@ -58,8 +58,10 @@ type result struct {
 	err error
 	// usable is false when the connection must be dropped.
 	usable bool
-	// throttle is a reply that asked to slow down, "" for none.
-	throttle string
+	// throttle is a reply that asked to slow down, "" for none;
+	// rcptThrottles are those that concerned one recipient.
+	throttle      string
+	rcptThrottles []rcptThrottle
 }
 
 // send makes one attempt of msg to its pending recipients (msg.Pending),
@@ -99,6 +101,7 @@ func (cn *conn) send(msg *campaign.Message, begin func() error) (res result) {
 		if tx.throttle != "" {
 			res.throttle = tx.throttle
 		}
+		res.rcptThrottles = append(res.rcptThrottles, tx.rcptThrottles...)
 		for _, de := range tx.refused {
 			msg.Refuse(campaign.Refusal{Recipient: de.Recipient, Class: de.Class, Code: de.Code, Enhanced: de.Enhanced, Text: de.Text})
 			refused = append(refused, de)

@@ -41,10 +41,13 @@ func (e *TLSError) Unwrap() error { return e.Err }
 // verify, rather than a broken handshake.
 func (e *TLSError) Verify() bool { return isVerifyErr(e.Err) }
 
-// dial opens a new connection (see connect). A throttling reply (a 421
-// greeting that asks to slow down) lowers the rate.
+// dial opens a new connection (see connect), signed in with the pool's
+// password or, for XOAUTH2 with Config.Tokens, a fresh access token: a
+// token the server refuses is replaced once and the connection tried again
+// (see signIn). A throttling reply (a 421 greeting that asks to slow down)
+// lowers the rate.
 func (p *Pool) dial(ctx context.Context) (*conn, error) {
-	cn, err := p.connect(ctx)
+	cn, err := p.signIn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -57,16 +60,19 @@ func (p *Pool) dial(ctx context.Context) (*conn, error) {
 		p.log.Debug("smtp connect failed", "server", p.ep.String(), "err", err)
 		return nil, err
 	}
+	if m := p.cfg.MaxRcptPerMessage; m > 0 && (cn.rcptMax == 0 || m < cn.rcptMax) {
+		cn.rcptMax = m // the operator's limit feeds the server's
+	}
 	p.dials.Add(1)
 	p.log.Debug("smtp connected", "server", p.ep.String(), "pipelining", cn.pipelining, "smtputf8", cn.utf8, "rcptmax", cn.rcptMax)
 	return cn, nil
 }
 
-// connect opens, greets, secures and authenticates a new connection to the
-// pool's server, each step bounded by Timeout and every reply by
+// connect opens, greets, secures and authenticates (with secret) a new
+// connection to the pool's server, each step bounded by Timeout and every reply by
 // maxReplyBytes. Errors are *campaign.DeliveryError (see setupError), or
 // ctx's error.
-func (p *Pool) connect(ctx context.Context) (*conn, error) {
+func (p *Pool) connect(ctx context.Context, secret string) (*conn, error) {
 	d := net.Dialer{Timeout: p.cfg.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.ep.Host, strconv.Itoa(p.ep.Port)))
 	if err != nil {
@@ -89,7 +95,7 @@ func (p *Pool) connect(ctx context.Context) (*conn, error) {
 		raw.Close()
 		return nil, setupError(phaseGreeting, err)
 	}
-	cn, err := p.setup(c, bc, raw)
+	cn, err := p.setup(c, bc, raw, secret)
 	if err != nil {
 		_ = c.Close()
 		return nil, err
@@ -98,7 +104,7 @@ func (p *Pool) connect(ctx context.Context) (*conn, error) {
 }
 
 // setup says EHLO, starts TLS and authenticates on a greeted connection.
-func (p *Pool) setup(c *smtp.Client, bc *boundedConn, raw net.Conn) (*conn, error) {
+func (p *Pool) setup(c *smtp.Client, bc *boundedConn, raw net.Conn, secret string) (*conn, error) {
 	bc.allow(maxReplyBytes)
 	_ = c.UpdateDeadline(p.cfg.Timeout)
 	if err := c.Hello(p.helloName(raw.LocalAddr())); err != nil {
@@ -127,7 +133,7 @@ func (p *Pool) setup(c *smtp.Client, bc *boundedConn, raw net.Conn) (*conn, erro
 	if a, ok := raw.RemoteAddr().(*net.TCPAddr); ok {
 		loopback = a.IP.IsLoopback()
 	}
-	if err := p.authenticate(c, tlsOn, loopback); err != nil {
+	if err := p.authenticate(c, tlsOn, loopback, secret); err != nil {
 		return nil, err
 	}
 	return newConn(c, bc, p.cfg.Timeout, p.cfg.DataTimeout), nil

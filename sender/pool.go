@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/sender/credential"
 	"golang.org/x/time/rate"
 )
 
@@ -36,12 +37,23 @@ type Config struct {
 	// "opportunistic" or "none".
 	TLSPolicy string
 	// Auth chooses the AUTH mechanism: "plain", "login", "cram-md5",
-	// "scram-sha-256", "scram-sha-1", "xoauth2" (Password is the token) or
-	// "none". Empty means, when the URL has a user, the first the server
+	// "scram-sha-256", "scram-sha-1", "xoauth2" (with Tokens, or Password
+	// as a fixed token) or "none". Empty means, when the URL has a user, the first the server
 	// offers of PLAIN, LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 and CRAM-MD5. No
 	// mechanism ever sends anything to a host other than loopback over a
 	// connection without TLS.
 	Auth string
+	// Tokens gives XOAUTH2's access tokens: each new connection signs in
+	// with a current one (see TokenSource); Password is then not used.
+	Tokens TokenSource
+	// MaxRcptPerMessage caps the recipients of one transaction (a
+	// provider's limit); a server's LIMITS RCPTMAX, when lower, wins. The
+	// recipients beyond it go in further transactions. 0: no cap.
+	MaxRcptPerMessage int
+	// Pacer, when set, takes the throttling replies that concern one
+	// recipient: they slow that recipient's domain (DomainPacer.SlowDown)
+	// instead of the pool's rate.
+	Pacer *DomainPacer
 	// HelloName is the EHLO name; default this host's fully qualified
 	// name, else the address literal of the connection's local address.
 	HelloName string
@@ -145,7 +157,7 @@ func NewPool(cfg Config) (*Pool, error) {
 	if cfg.Rate == 0 {
 		cfg.Rate = rate.Inf
 	}
-	if cfg.Workers < 0 || cfg.Burst < 0 || cfg.MaxPerConn < 0 || cfg.Timeout < 0 || cfg.DataTimeout < 0 || cfg.IdleTimeout < 0 || cfg.Rate < 0 {
+	if cfg.Workers < 0 || cfg.Burst < 0 || cfg.MaxPerConn < 0 || cfg.MaxRcptPerMessage < 0 || cfg.Timeout < 0 || cfg.DataTimeout < 0 || cfg.IdleTimeout < 0 || cfg.Rate < 0 {
 		return nil, errors.New("sender: workers, burst, max-per-conn, rate and timeouts must not be negative")
 	}
 	if cfg.Logger == nil {
@@ -158,9 +170,11 @@ func NewPool(cfg Config) (*Pool, error) {
 	switch {
 	case ep.User == "" && mech != "" && mech != authNone:
 		return nil, fmt.Errorf("sender: AUTH %s needs a user: smtp://user@host", cfg.Auth)
-	case ep.User != "" && mech != authNone && cfg.Password == "":
+	case cfg.Tokens != nil && mech != authXOAUTH2:
+		return nil, errors.New("sender: OAuth2 tokens need AUTH xoauth2")
+	case ep.User != "" && mech != authNone && cfg.Password == "" && cfg.Tokens == nil:
 		return nil, fmt.Errorf("%w (user %s)", ErrNoPassword, ep.User)
-	case ep.User != "" && mech != authNone && ep.TLSPolicy == TLSNone && !ep.ImplicitTLS && !isLoopback(ep.Host):
+	case ep.User != "" && mech != authNone && ep.TLSPolicy == TLSNone && !ep.ImplicitTLS && !credential.IsLoopback(ep.Host):
 		return nil, fmt.Errorf("%w: %s", ErrCleartextAuth, ep.Host)
 	}
 	roots := cfg.RootCAs

@@ -81,6 +81,13 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message, begin func() err
 	if res.throttle != "" {
 		p.thr.slowDown(res.throttle)
 	}
+	for _, rt := range res.rcptThrottles {
+		if p.cfg.Pacer != nil {
+			p.cfg.Pacer.SlowDown(rt.rcpt, rt.reply) // that receiver's pace, not the relay's
+		} else {
+			p.thr.slowDown(rt.reply)
+		}
+	}
 	if res.err != nil {
 		return res.reply, p.redact(res.err)
 	}
@@ -129,16 +136,20 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// redact removes the password from err's text, should a server or library
-// ever echo it.
-func (p *Pool) redact(err error) error {
-	pw := p.cfg.Password
+// redact removes the password and the secrets (access tokens) from err's
+// text, should a server or library ever echo them.
+func (p *Pool) redact(err error, secrets ...string) error {
 	var de *campaign.DeliveryError
-	if pw == "" || !errors.As(err, &de) || !strings.Contains(de.Error()+errorText(de.Err), pw) {
+	if !errors.As(err, &de) {
 		return err
 	}
-	de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
-	de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
+	for _, pw := range append(secrets, p.cfg.Password) {
+		if pw == "" || !strings.Contains(de.Error()+errorText(de.Err), pw) {
+			continue
+		}
+		de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
+		de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
+	}
 	return de
 }
 

@@ -54,10 +54,7 @@ func newThrottle(r rate.Limit, burst int, log *slog.Logger) *throttle {
 // if ctx ends first, and the pool's closed error if closed is closed
 // first; either way the message's place is given back to the rate.
 func (t *throttle) Wait(ctx context.Context, closed <-chan struct{}) error {
-	if t.throttled.Load() {
-		t.recover(time.Now())
-	}
-	r := t.lim.Reserve()
+	r := t.reserve(time.Now())
 	if !r.OK() { // never with a burst of at least 1
 		return errors.New("sender: rate limit: burst too small")
 	}
@@ -76,6 +73,16 @@ func (t *throttle) Wait(ctx context.Context, closed <-chan struct{}) error {
 	}
 	t.sent.Add(1)
 	return nil
+}
+
+// reserve takes the place of one message at now, after a recovery that
+// is due; the caller waits out its delay (or cancels it) and then counts
+// the message with sent.
+func (t *throttle) reserve(now time.Time) *rate.Reservation {
+	if t.throttled.Load() {
+		t.recover(now)
+	}
+	return t.lim.ReserveN(now, 1)
 }
 
 // Limit returns the current rate.

@@ -18,13 +18,22 @@ type tx struct {
 	// lost connection. usable is false when the connection must go.
 	fail   *campaign.DeliveryError
 	usable bool
-	// throttle is a reply that asked to slow down, "" for none.
-	throttle string
+	// throttle is a reply that asked to slow down, "" for none;
+	// rcptThrottles are those that concerned one recipient.
+	throttle      string
+	rcptThrottles []rcptThrottle
 }
+
+// rcptThrottle is a throttling reply to one recipient.
+type rcptThrottle struct{ rcpt, reply string }
 
 // noteThrottle remembers de's reply in t when it asks to slow down.
 func (t *tx) noteThrottle(de *campaign.DeliveryError, r reply) {
-	if de.Throttle {
+	switch {
+	case !de.Throttle:
+	case de.Scope == campaign.ScopeRecipient && de.Recipient != "":
+		t.rcptThrottles = append(t.rcptThrottles, rcptThrottle{de.Recipient, r.String()})
+	default:
 		t.throttle = r.String()
 	}
 }
@@ -149,7 +158,7 @@ func (cn *conn) judge(msg *campaign.Message, rcpts []string, idx []int, replies 
 			r := reply{code: 452, enhanced: "4.5.3", text: "too many recipients"}
 			de := refusal(phaseRcpt, r, rcpts[i], nil)
 			de.Throttle = true
-			t.noteThrottle(de, r)
+			t.throttle = r.String() // the server's limit, not a recipient's
 			t.refused = append(t.refused, de)
 		}
 	}

@@ -32,7 +32,7 @@ type Header struct {
 	Now func() time.Time
 	// CountDeliveredSince, when not zero, makes Open count the
 	// delivered records of an existing file timed at or after it (to the
-	// second), for DeliveredSince: a daily cap passes the start of today.
+	// second), for Deliveries: caps pass campaign.Since of their limits.
 	CountDeliveredSince time.Time
 }
 
@@ -62,13 +62,9 @@ type Journal struct {
 	w        *groupWriter
 	idx      *index
 	unknown  int
-	since    int // delivered records since h.CountDeliveredSince
+	since    *tally // delivered records since h.CountDeliveredSince
 	warnings []string
 	torn     string
-
-	// sinceRelay counts the delivered records of since by the relay they
-	// name.
-	sinceRelay map[string]int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -94,7 +90,7 @@ func Open(path string, h Header) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, now: now, lock: lock}
+	j := &Journal{path: path, now: now, lock: lock, since: newTally(h.CountDeliveredSince)}
 	if err := j.open(h); err != nil {
 		if j.f != nil {
 			_ = j.f.Close()
@@ -183,12 +179,6 @@ func (j *Journal) resume(h Header) error {
 	}
 	var hdr stateHeader
 	idx := new(index)
-	// Record times are UTC RFC 3339; the first 19 bytes (to the second)
-	// compare as strings in time order.
-	since := ""
-	if !h.CountDeliveredSince.IsZero() {
-		since = h.CountDeliveredSince.UTC().Format("2006-01-02T15:04:05")
-	}
 	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
 			return &campaign.InputError{File: j.path, Line: n, Err: err}
@@ -197,14 +187,8 @@ func (j *Journal) resume(h Header) error {
 		if st != stNone && len(r.key) > 0 {
 			idx.add(r.key, st, r)
 		}
-		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
-			j.since++
-			if len(r.relay) > 0 {
-				if j.sinceRelay == nil {
-					j.sinceRelay = make(map[string]int)
-				}
-				j.sinceRelay[string(r.relay)]++
-			}
+		if st == stDelivered {
+			j.since.add(r.tm, r.relay)
 		}
 		return nil
 	})
@@ -266,15 +250,24 @@ func (j *Journal) CampaignID() string { return j.id }
 // Path returns the state file's path.
 func (j *Journal) Path() string { return j.path }
 
-// DeliveredSince returns how many delivered records the state file held,
-// when it was opened, timed at or after Header.CountDeliveredSince
-// (0 when that was zero).
-func (j *Journal) DeliveredSince() int { return j.since }
+// Deliveries returns the delivered records the state file held when it
+// was opened, timed at or after Header.CountDeliveredSince, counted by the
+// second, oldest first (none when that was zero).
+func (j *Journal) Deliveries() []campaign.DeliveryCount { return counts(j.since.all) }
 
-// DeliveredSinceByRelay returns DeliveredSince broken down by the relay
-// each delivered record names (records that name none are left out), for
-// per-relay daily caps. It returns nil when there are none.
-func (j *Journal) DeliveredSinceByRelay() map[string]int { return j.sinceRelay }
+// DeliveriesByRelay returns Deliveries broken down by the relay each
+// delivered record names (records that name none are left out), for
+// per-relay caps. It returns nil when there are none.
+func (j *Journal) DeliveriesByRelay() map[string][]campaign.DeliveryCount {
+	if len(j.since.byRelay) == 0 {
+		return nil
+	}
+	out := make(map[string][]campaign.DeliveryCount, len(j.since.byRelay))
+	for relay, m := range j.since.byRelay {
+		out[relay] = counts(m)
+	}
+	return out
+}
 
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.

@@ -12,6 +12,7 @@ import (
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
+	"github.com/mailrun/mailrun/sender/credential"
 	"github.com/urfave/cli/v2"
 )
 
@@ -46,11 +47,15 @@ type (
 	rowsPending struct{ n int64 }
 	// limitReached: --limit stopped the run before the data ended.
 	limitReached struct{}
-	// capReached: --max-per-day stopped the run until resumeAt.
+	// capReached: --max-per-day or --max-per-24h stopped the run until
+	// resumeAt.
 	capReached struct {
-		max      int
+		limit    campaign.Limit
 		resumeAt time.Time
 	}
+	// outsideWindow: --no-wait stopped the run outside the --window and
+	// --days until opens.
+	outsideWindow struct{ opens time.Time }
 	// validateProblems: validate found problems in rows.
 	validateProblems struct{ problems, rows int }
 )
@@ -68,8 +73,13 @@ func (e *limitReached) Error() string {
 }
 
 func (e *capReached) Error() string {
-	return fmt.Sprintf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
-		e.max, e.resumeAt.Format("2006-01-02 15:04 MST"))
+	return fmt.Sprintf("%s is reached; run the same command again from %s to go on",
+		capText(e.limit), e.resumeAt.Format("2006-01-02 15:04 MST"))
+}
+
+func (e *outsideWindow) Error() string {
+	return fmt.Sprintf("outside the send window (--window, --days); it opens %s: run the same command again then, or leave out --no-wait to wait for it",
+		e.opens.Format("Mon 2006-01-02 15:04 MST"))
 }
 
 func (e *validateProblems) Error() string {
@@ -115,6 +125,17 @@ var exitRules = []exitRule{
 		}
 		return "stopped: " + why + "; run the same command again later to resume"
 	}},
+	{"OAuth2 refresh token refused", exitFatalSMTP, refreshTokenRefused, func(err error) string {
+		var ee *credential.EndpointError
+		errors.As(err, &ee)
+		why := ee.Code
+		if ee.Description != "" {
+			why += ": " + ee.Description
+		}
+		return "stopped: the OAuth2 token endpoint refused the refresh token (" + why + "): it expired or was revoked. " +
+			"Sign in again with your OAuth2 tool (the same application, with --oauth-client-id's id) to get a new one, " +
+			"save it with --oauth-refresh-token-file FILE (or MAILRUN_OAUTH_REFRESH_TOKEN), and run the same command again to resume"
+	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
 		if h := smtpHint(err); h != "" {
 			return "stopped: " + err.Error() + "; " + h + ", then run the same command again to resume"
@@ -135,12 +156,20 @@ var exitRules = []exitRule{
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
 	{"limit reached", exitPending, isType[*limitReached], nil},
-	{"daily cap reached", exitPending, isType[*capReached], nil},
+	{"cap reached", exitPending, isType[*capReached], nil},
+	{"outside the send window", exitPending, isType[*outsideWindow], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
 	{"cli.Exit", 0, func(err error) bool {
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0
 	}, nil},
+}
+
+// refreshTokenRefused reports whether err is a token endpoint's refusal of
+// the refresh token itself.
+func refreshTokenRefused(err error) bool {
+	var ee *credential.EndpointError
+	return errors.As(err, &ee) && ee.RefreshTokenRefused()
 }
 
 // inputMessage adds to an input error the hint of the typed error inside.

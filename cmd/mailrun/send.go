@@ -19,15 +19,17 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(flags, relayFlags()...)
+	flags = append(append(append(flags, relayFlags()...), credentialFlags()...), paceFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
 		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
 mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
 
-The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
-config file's smtp-password key, never from the command line. Running the
+The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file,
+--password-command or the config file's smtp-password key, never from the
+command line; with --auth xoauth2, OAuth2 access tokens come from
+--token-command or from the provider (--oauth-provider, see README). Running the
 same command again resumes: delivered recipients are skipped.`,
 		Flags:  flags,
 		Action: runSend,
@@ -38,7 +40,7 @@ same command again resumes: delivered recipients are skipped.`,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", EnvVars: envVars("smtp-password-file")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-ca", Usage: "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", EnvVars: envVars("tls-ca")}),
@@ -93,7 +95,19 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	maxPerDay, loc, err := dailyCap(c)
+	loc, err := timeZone(c)
+	if err != nil {
+		return err
+	}
+	limits, err := capLimits(c.Int("max-per-day"), c.Int("max-per-24h"), loc, "--")
+	if err != nil {
+		return err
+	}
+	schedule, err := sendSchedule(c, loc)
+	if err != nil {
+		return err
+	}
+	pacer, err := domainPacer(c, log)
 	if err != nil {
 		return err
 	}
@@ -114,9 +128,7 @@ func runSend(c *cli.Context) error {
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 	}
-	if maxPerDay > 0 || anyRelayCap(relays) {
-		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
-	}
+	jh.CountDeliveredSince = campaign.Since(append(relayLimits(relays, loc), limits...), time.Now())
 	j, err := statefile.Open(statePath, jh)
 	if err != nil {
 		return err
@@ -133,7 +145,7 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 
-	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
+	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc, pacer)
 	if err != nil {
 		return err
 	}
@@ -161,10 +173,14 @@ func runSend(c *cli.Context) error {
 		Progress:    prog,
 		Logger:      log,
 
-		Suppress:       suppress,
-		MaxPerDay:      maxPerDay,
-		DeliveredToday: j.DeliveredSince(),
-		Location:       loc,
+		Suppress:  suppress,
+		Limits:    limits,
+		Delivered: j.Deliveries(),
+		Schedule:  schedule,
+		NoWait:    c.Bool("no-wait"),
+	}
+	if !c.Bool("dry-run") {
+		r.Pacer = pacer
 	}
 	display := startProgress(c, prog, log)
 	sum, runErr := r.Run(ctx)
@@ -174,17 +190,19 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
-	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
+	return sendResult(sum, runErr, closeErr, statePath)
 }
 
 // sendResult turns a run's summary and error into the command's error:
 // the run's own error, else the outcome that decides the exit code.
-func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxPerDay int) error {
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
 	switch {
 	case runErr != nil:
 		return runErr
 	case sum.CapReached:
-		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
+		return &capReached{limit: sum.Cap, resumeAt: sum.ResumeAt}
+	case sum.OutsideWindow:
+		return &outsideWindow{opens: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
@@ -219,12 +237,13 @@ func statePath(c *cli.Context) (string, error) {
 
 // newSender builds the SMTP sender of relays (see newSMTPSender), or the
 // outbox of a dry run, and returns it with the number of runner workers.
-func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
 	if c.Bool("dry-run") {
 		o, err := sender.NewOutbox(c.String("outbox"))
 		return o, c.Int("workers"), err
 	}
-	return newSMTPSender(c, log, relays, deliveredToday, loc)
+	return newSMTPSender(c, log, relays, delivered, loc, pacer)
 }
 
 // quoteArg returns s ready to paste into a shell command.

@@ -20,6 +20,8 @@ type config struct {
 	maxConns    int
 	delay       time.Duration
 	user, pass  string
+	oauthUser   string
+	oauthValid  func(token string) bool
 	startTLS    bool
 	implicitTLS bool
 	noPipelined bool

@@ -72,14 +72,15 @@ type Server struct {
 	done    chan struct{}
 	stop    sync.Once
 
-	mu       sync.Mutex
-	msgs     []Message
-	conns    int // connections admitted so far
-	rejected int // connections turned away with 421
-	open     int // connections open now
-	peak     int // most connections open at once
-	queued   int // queue ids handed out
-	waits    []wait
+	mu                    sync.Mutex
+	msgs                  []Message
+	conns                 int // connections admitted so far
+	rejected              int // connections turned away with 421
+	open                  int // connections open now
+	peak                  int // most connections open at once
+	queued                int // queue ids handed out
+	logins, loginsRefused int
+	waits                 []wait
 }
 
 // wait is a channel to close once the server has accepted n messages.

@@ -28,28 +28,42 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 var errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 
 func (ss *session) AuthMechanisms() []string {
-	if ss.s.cfg.user == "" {
-		return nil
+	var mechs []string
+	if ss.s.cfg.user != "" {
+		mechs = append(mechs, sasl.Plain)
 	}
-	return []string{sasl.Plain}
+	if ss.s.cfg.oauthUser != "" {
+		mechs = append(mechs, "XOAUTH2")
+	}
+	return mechs
 }
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
-	if ss.s.cfg.user == "" || mech != sasl.Plain {
+	switch {
+	case mech == "XOAUTH2" && ss.s.cfg.oauthUser != "":
+		return &xoauth2Server{ss: ss}, nil
+	case ss.s.cfg.user == "" || mech != sasl.Plain:
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		if user != ss.s.cfg.user || pass != ss.s.cfg.pass || (identity != "" && identity != user) {
+			ss.s.login(false)
 			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
+		ss.s.login(true)
 		return nil
 	}), nil
 }
 
+// authRequired reports whether MAIL needs a successful AUTH first.
+func (ss *session) authRequired() bool {
+	return (ss.s.cfg.user != "" || ss.s.cfg.oauthUser != "") && !ss.authed
+}
+
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.s.wait()
-	if ss.s.cfg.user != "" && !ss.authed {
+	if ss.authRequired() {
 		return errAuthRequired
 	}
 	ss.s.mu.Lock()
