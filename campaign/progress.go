@@ -26,6 +26,7 @@ type Progress struct {
 	settled    atomic.Int64 // rows an earlier run settled, expected to be skipped
 	limit      atomic.Int64 // Runner.Limit
 	relaysOut  atomic.Pointer[[]string]
+	waiting    atomic.Int64 // unix nanoseconds of the send window's opening, 0 when not waiting
 }
 
 // Snapshot is a consistent-enough copy of the counters at one moment.
@@ -62,6 +63,9 @@ type Snapshot struct {
 	RelaysOut []string
 	// InFlight is the number of delivery attempts under way right now.
 	InFlight int64
+	// WaitingUntil is when the send window opens, while the run waits for
+	// it; zero otherwise.
+	WaitingUntil time.Time
 	// Elapsed is the time since the run began.
 	Elapsed time.Duration
 }
@@ -72,6 +76,16 @@ type Snapshot struct {
 func (p *Progress) SetRelaysOut(names []string) {
 	names = append([]string(nil), names...)
 	p.relaysOut.Store(&names)
+}
+
+// setWaiting records that the run waits for the send window until t (zero:
+// it does not wait), and reports whether that changed.
+func (p *Progress) setWaiting(t time.Time) bool {
+	var n int64
+	if !t.IsZero() {
+		n = t.UnixNano()
+	}
+	return p.waiting.Swap(n) != n
 }
 
 // SetTotal records how many rows the run expects, for an ETA.
@@ -105,6 +119,9 @@ func (p *Progress) Snapshot() Snapshot {
 	}
 	if out := p.relaysOut.Load(); out != nil && len(*out) > 0 {
 		s.RelaysOut = *out
+	}
+	if w := p.waiting.Load(); w != 0 {
+		s.WaitingUntil = time.Unix(0, w)
 	}
 	if st := p.start.Load(); st != 0 {
 		s.Elapsed = time.Since(time.Unix(0, st))

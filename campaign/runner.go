@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,16 +44,28 @@ type Runner struct {
 	SkipUnknown bool
 
 	// Suppress, when set, keeps suppressed addresses from being mailed
-	// (see runState.suppress). MaxPerDay caps the deliveries of a calendar
-	// day in Location (nil: time.Local), counting DeliveredToday from the
-	// state file (JournalHeader.CountDeliveredSince) and this run's; see
-	// dayCap. Reaching it stops the run like a cancel, without recording the
-	// rows not taken, and sets Summary.CapReached. Now (nil: time.Now) gives
-	// the days and the time of outcome records.
-	Suppress                  *Suppression
-	MaxPerDay, DeliveredToday int
-	Location                  *time.Location
-	Now                       func() time.Time
+	// (see runState.suppress). Limits cap the run's deliveries per
+	// calendar day or rolling period (see Cap), counting Delivered, the
+	// deliveries the state file records since Since(Limits, now), and this
+	// run's. Reaching one stops the run like a cancel, without recording
+	// the rows not taken, and sets Summary.CapReached. Now (nil: time.Now)
+	// gives the time of the limits and of outcome records.
+	Suppress  *Suppression
+	Limits    []Limit
+	Delivered []DeliveryCount
+	Now       func() time.Time
+
+	// Schedule, when set, restricts sending to its windows: outside them
+	// every attempt waits for the next opening (Progress shows until when),
+	// or, with NoWait, the run stops like a cancel and sets
+	// Summary.OutsideWindow.
+	Schedule *Schedule
+	NoWait   bool
+
+	// Pacer, when set, spaces the attempts by recipient domain: a message
+	// whose domains must wait is held back without occupying a worker, and
+	// the others go on.
+	Pacer Pacer
 
 	// Shard, when its N is above 1, restricts the run to the rows whose
 	// recipient key falls in shard I of N (see Shard.Has); the others are
@@ -81,9 +94,13 @@ type Summary struct {
 	Left    int64
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
-	// CapReached: MaxPerDay stopped the run until ResumeAt (next midnight).
+	// CapReached: Cap, one of the Limits, stopped the run until ResumeAt.
 	CapReached bool
-	ResumeAt   time.Time
+	Cap        Limit
+	// OutsideWindow: the Schedule is closed and NoWait stopped the run
+	// until ResumeAt, its next opening.
+	OutsideWindow bool
+	ResumeAt      time.Time
 }
 
 // ErrInterrupted is returned by Run when its context was cancelled: the rows
@@ -98,6 +115,13 @@ type job struct {
 	msg      *Message // nil until a worker renders row
 	attempts int
 	lastErr  error
+	// replies are the final replies of the attempts that reached someone;
+	// ambiguous is true once an attempt failed after the final dot.
+	replies   []string
+	ambiguous bool
+	// paced holds the recipients the Pacer admitted the attempt under way
+	// for (see pace).
+	paced []string
 }
 
 // Run executes the campaign. It checks the template's columns against the
@@ -138,6 +162,12 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	}
 	r.Progress.limit.Store(int64(r.Limit))
 	r.Progress.begin()
+	if r.Schedule != nil && r.NoWait {
+		if open, at := r.Schedule.Next(r.Now()); !open {
+			// Closed from the start: not a row is read.
+			return Summary{Snapshot: r.Progress.Snapshot(), OutsideWindow: true, ResumeAt: at}, nil
+		}
+	}
 
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -145,9 +175,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		Source: r.Source, Renderer: r.Renderer, Shard: r.Shard, Previous: r.Journal.Previous,
 		Policy: ResumePolicy{RetryFailed: r.RetryFailed, SkipUnknown: r.SkipUnknown},
 	}}
-	if r.MaxPerDay > 0 {
-		st.cap = NewDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
-	}
+	st.cap = NewCap(r.Limits, r.Delivered, r.Now)
 	// Senders take the stop context: a stop ends every wait at once (rate,
 	// connection), while a transaction already begun runs to its end.
 	var workers sync.WaitGroup
@@ -167,7 +195,10 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	st.mu.Lock()
 	fatal, jerr := st.fatal, st.journalErr
 	if st.capHit {
-		sum.CapReached, sum.ResumeAt = true, st.cap.ResumeAt()
+		sum.Cap, sum.ResumeAt, sum.CapReached = st.cap.Reached()
+	}
+	if !st.nextWindow.IsZero() {
+		sum.OutsideWindow, sum.ResumeAt = true, st.nextWindow
 	}
 	st.mu.Unlock()
 	switch {
@@ -192,12 +223,14 @@ type runState struct {
 	queue   chan *job
 	pipe    *Pipeline
 	jobs    sync.WaitGroup // jobs not yet settled
-	cap     *DayCap        // nil without Runner.MaxPerDay
+	cap     *Cap           // nil without Runner.Limits
 
 	mu         sync.Mutex
 	fatal      error
 	journalErr error
 	capHit     bool
+	parked     atomic.Int64 // jobs held back by the Pacer, see pace
+	nextWindow time.Time    // set when NoWait stopped the run outside the schedule
 }
 
 // produce reads the source until it ends, the limit is reached or the run

@@ -74,10 +74,13 @@ type runOpts struct {
 	password                string
 	ctx                     context.Context
 
-	suppress  *campaign.Suppression
-	maxPerDay int
-	loc       *time.Location
-	now       func() time.Time // nil: time.Now
+	suppress *campaign.Suppression
+	limits   []campaign.Limit
+	now      func() time.Time // nil: time.Now
+	schedule *campaign.Schedule
+	noWait   bool
+	progress *campaign.Progress
+	pacer    campaign.Pacer
 }
 
 // run does one campaign run the way `mailrun send` does and returns its
@@ -103,9 +106,7 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		t.Fatal(err)
 	}
 	h := statefile.Header{TemplateHash: probe.Hash(), DataFile: f.data, Now: o.now}
-	if o.maxPerDay > 0 {
-		h.CountDeliveredSince = campaign.StartOfDay(o.now(), o.loc)
-	}
+	h.CountDeliveredSince = campaign.Since(o.limits, o.now())
 	j, err := statefile.Open(f.state, h)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,8 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		Source: src, Renderer: tmpl, Sender: pool, Journal: j,
 		Workers: o.workers, Retries: o.retries, RetryWait: time.Millisecond,
 		Limit: o.limit, RetryFailed: o.retryFailed,
-		Suppress: o.suppress, MaxPerDay: o.maxPerDay, DeliveredToday: j.DeliveredSince(), Location: o.loc, Now: o.now,
+		Suppress: o.suppress, Limits: o.limits, Delivered: j.Deliveries(), Now: o.now,
+		Schedule: o.schedule, NoWait: o.noWait, Progress: o.progress, Pacer: o.pacer,
 	}
 	return r.Run(o.ctx)
 }

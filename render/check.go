@@ -31,29 +31,33 @@ func (t *Template) Check(columns []string) error {
 	}
 	var missing []string
 	where := map[string]use{}
-	// note records the missing fields among refs; src is the template text
-	// the positions point into ("" for a one-line header value).
-	note := func(file string, line int, src string, refs []fieldRef) {
-		for _, r := range refs {
-			if _, seen := where[r.name]; have[r.name] || seen {
-				continue
-			}
-			missing = append(missing, r.name)
-			at := line
-			if int(r.pos) <= len(src) {
-				at += strings.Count(src[:r.pos], "\n")
-			}
-			where[r.name] = use{file, at}
+	// note records the field of r if the data lacks it.
+	note := func(r fieldRef, file string, line int) {
+		if _, seen := where[r.name]; have[r.name] || seen {
+			return
 		}
+		missing = append(missing, r.name)
+		where[r.name] = use{file, line}
 	}
 	for _, h := range t.headers {
 		if h.tmpl != nil {
-			note(t.path, h.line, "", textRefs(h.tmpl))
+			for _, r := range textRefs(h.tmpl) {
+				note(r, t.path, h.line)
+			}
 		}
 	}
-	note(t.path, t.bodyLine, t.bodySrc, t.bodyRefs())
+	for _, r := range t.bodyRefs() {
+		s := t.sources[r.tree]
+		note(r, s.file, s.lineAt(int(r.pos)))
+	}
 	if t.textPath != "" {
-		note(t.textPath, 1, t.textSrc, textRefs(t.text))
+		for _, r := range textRefs(t.text) {
+			if s := t.sources[r.tree]; r.tree != "text" && s != nil {
+				note(r, s.file, s.line+strings.Count(s.text[:min(int(r.pos), len(s.text))], "\n"))
+				continue
+			}
+			note(r, t.textPath, 1+strings.Count(t.textSrc[:min(int(r.pos), len(t.textSrc))], "\n"))
+		}
 	}
 	if len(missing) == 0 {
 		return t.checkUnsubscribe(have)
@@ -143,10 +147,13 @@ func (e *MissingColumnsError) suggest(b *strings.Builder, i int, sep string) boo
 	return true
 }
 
-// fieldRef is one reference to a row field in a template.
+// fieldRef is one reference to a row field in a template: its name, and
+// its position in the source of the template named tree (the one whose
+// parse defined the template holding it).
 type fieldRef struct {
 	name string
 	pos  parse.Pos
+	tree string
 }
 
 func (t *Template) bodyRefs() []fieldRef {
@@ -194,7 +201,7 @@ func refsOf(tree *parse.Tree, lookup func(string) *parse.Tree) []fieldRef {
 	if tree == nil || tree.Root == nil {
 		return nil
 	}
-	w := &walker{lookup: lookup, seen: map[string]bool{tree.Name: true}}
+	w := &walker{lookup: lookup, seen: map[string]bool{tree.Name: true}, cur: tree.ParseName}
 	w.node(tree.Root, true)
 	return w.refs
 }
@@ -203,10 +210,11 @@ type walker struct {
 	lookup func(string) *parse.Tree
 	seen   map[string]bool
 	refs   []fieldRef
+	cur    string // the name of the template whose parse made the tree walked
 }
 
 func (w *walker) add(name string, pos parse.Pos) {
-	w.refs = append(w.refs, fieldRef{name: name, pos: pos})
+	w.refs = append(w.refs, fieldRef{name: name, pos: pos, tree: w.cur})
 }
 
 // node walks n; onRow says whether dot is the row.
@@ -240,7 +248,10 @@ func (w *walker) node(n parse.Node, onRow bool) {
 		}
 		w.seen[n.Name] = true
 		if t := w.lookup(n.Name); t != nil && t.Root != nil {
+			outer := w.cur
+			w.cur = t.ParseName
 			w.node(t.Root, true)
+			w.cur = outer
 		}
 	}
 }

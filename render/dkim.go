@@ -30,7 +30,7 @@ type DKIM struct {
 // this order: what a receiver shows and what RFC 8058 requires signed.
 var dkimHeaders = []string{
 	"From", "Sender", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
-	"List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "MIME-Version", "Content-Type",
 }
 
 // LoadDKIMKey reads a PEM private key for DKIM from path: PKCS #1 ("RSA

@@ -16,11 +16,12 @@ import (
 type headerKind int
 
 const (
-	kindText    headerKind = iota // unstructured: RFC 2047 encoded, folded
-	kindAddress                   // address list: parsed with net/mail
-	kindBcc                       // address list, envelope only
-	kindAttach                    // pseudo-header: file to attach
-	kindEmbed                     // pseudo-header: inline image
+	kindText     headerKind = iota // unstructured: RFC 2047 encoded, folded
+	kindAddress                    // address list: parsed with net/mail
+	kindBcc                        // address list, envelope only
+	kindAttach                     // pseudo-header: file to attach
+	kindEmbed                      // pseudo-header: inline image
+	kindMarkdown                   // pseudo-header: Content-Type: text/markdown
 )
 
 // header is one header line of the template.
@@ -64,6 +65,11 @@ var known = map[string]struct {
 // static, checks and encodes it once.
 func (t *Template) prepareHeader(h *header) error {
 	lower := strings.ToLower(h.name)
+	if lower == "content-type" && isMarkdownType(h.src) {
+		h.kind = kindMarkdown
+		t.markdown = true
+		return nil
+	}
 	if lower == "message-id" || lower == "date" || lower == "mime-version" || strings.HasPrefix(lower, "content-") {
 		return t.inputErr(h.line, "render: %s: mailrun writes this header itself; remove it from the template", h.name)
 	}

@@ -1,8 +1,12 @@
 package render
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	texttemplate "text/template"
+
+	"github.com/mailrun/mailrun/campaign"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -29,4 +33,31 @@ func isHTML(src string) bool {
 			}
 		}
 	}
+}
+
+// parsePlainBody parses src, a body without HTML that starts on file line
+// line, as the text template of a text/plain message: values are not
+// HTML-escaped and line breaks stay. It may call the partials, in their
+// text versions. Embed: needs an HTML body to show its image.
+func (t *Template) parsePlainBody(src string, line int) error {
+	for _, h := range t.headers {
+		if h.kind == kindEmbed {
+			return t.inputErr(h.line, "render: Embed: shows an image in an HTML body, but the body has no HTML tags (use Attach:, or write the body in HTML)")
+		}
+	}
+	body := &source{file: t.path, line: line, src: src, text: src}
+	t.sources = map[string]*source{"body": body}
+	if err := t.addPartials(); err != nil {
+		return err
+	}
+	if _, err := texttemplate.New("body").Funcs(textFuncs()).Parse(src); err != nil {
+		return body.parseError(err)
+	}
+	text, err := t.textSet("body", src, false)
+	if err != nil { // in a partial
+		return &campaign.InputError{File: t.opts.PartialsDir, Err: fmt.Errorf("render: %w", err)}
+	}
+	t.plain, t.text = true, text
+	t.textFields = fieldsOf(text)
+	return nil
 }

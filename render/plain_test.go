@@ -78,3 +78,54 @@ func TestPlainTextBodyRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainTextBodyWithMarkdownLayoutsAndPartials checks where the plain
+// text rule stops: a Markdown body has no tags but becomes HTML, a body
+// wrapped in an HTML layout is HTML, and a plain body may call a partial,
+// which it gets in its text version.
+func TestPlainTextBodyWithMarkdownLayoutsAndPartials(t *testing.T) {
+	row := campaign.Row{Num: 1, Fields: map[string]string{"email": "ann@example.com", "name": "Ann"}}
+	dir := t.TempDir()
+	layout := filepath.Join(dir, "layout.html")
+	parts := filepath.Join(dir, "partials")
+	if err := os.Mkdir(parts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, src := range map[string]string{
+		layout:                              "<html><body>{{template \"content\" .}}</body></html>\n",
+		filepath.Join(parts, "footer.html"): "<p>The <b>mailrun</b> team</p>\n",
+	} {
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head := "From: a@example.com\nTo: {{.email}}\nSubject: hi\n"
+	tests := []struct {
+		name, tmpl string
+		opts       render.Options
+		shape      string
+		text       string // what the text part contains
+	}{
+		{"Markdown without tags", head + "Content-Type: text/markdown\n\nHello **{{.name}}**\n\nBye\n", render.Options{},
+			"multipart/alternative[text/plain text/html]", "Hello **Ann**"},
+		{"a plain body in an HTML layout", head + "\nHello {{.name}}\nBye\n", render.Options{LayoutPath: layout},
+			"multipart/alternative[text/plain text/html]", "Hello Ann"},
+		{"a plain body calling a partial", head + "\nHello {{.name}}\n\n{{template \"footer\" .}}", render.Options{PartialsDir: parts},
+			"text/plain", "Hello Ann\n\nThe mailrun team"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg, err := mustTemplate(t, dir, tt.tmpl, tt.opts).Render(row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parseMessage(t, msg.Data)
+			if got := shape(p.root); got != tt.shape {
+				t.Fatalf("shape %s, want %s", got, tt.shape)
+			}
+			if text, _ := find(p.root, "text/plain"); !strings.Contains(string(text.body), tt.text) {
+				t.Errorf("text part %q, want it to contain %q", text.body, tt.text)
+			}
+		})
+	}
+}

@@ -116,7 +116,8 @@ func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
 //
 // The Message-ID is "<" + hex of the first 16 bytes of
 // SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">"; the
-// MIME boundaries derive from it too. Envelope.From is the From address;
+// MIME boundaries derive from it too. Envelope.From is the From address,
+// or Options.ReturnPath's address for the row;
 // Envelope.To holds the To, Cc and Bcc addresses, in that order, without
 // case-insensitive duplicates. Message.Attachments lists the attached and
 // embedded files, their Path joined to the attachment folder.
@@ -225,8 +226,8 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 
 	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
 	idhex := hex.EncodeToString(sum[:16])
-	domain := hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:]
-	id := idhex + "@" + strings.ToLower(domain)
+	domain := messageIDDomain(hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:])
+	id := idhex + "@" + domain
 
 	files := make([]file, 0, len(hr.files))
 	atts := make([]campaign.Attachment, 0, len(hr.files))
@@ -242,7 +243,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	s.html.Reset()
 	var html []byte
 	if !t.plain {
-		if err := execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
+		if err := t.executeBody(&s.html, row.Fields); err != nil {
 			return nil, bodyError(row, key, "body", t.bodyFields, err)
 		}
 		html = s.html.Bytes()
@@ -265,7 +266,12 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
-	env := campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
+	mailFrom := hr.from.Address
+	if !t.opts.ReturnPath.IsZero() {
+		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
+	}
+	env := campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
+	s.out.Write(t.listID)
 	if t.proofTo != nil {
 		if err := t.writeProofHeaders(&s.out, hr); err != nil {
 			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}

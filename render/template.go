@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -45,9 +44,26 @@ type Options struct {
 	// ProofTo, when set, makes every message a proof copy for these
 	// addresses: they are its only envelope recipients and its To header,
 	// it has no Cc, and its real To, Cc and Bcc addresses go into the
-	// ProofHeader header. The rest (Subject, body, DKIM, unsubscribe) is
-	// the real message's.
+	// ProofHeader header. The rest (Subject, body, DKIM, unsubscribe,
+	// List-Id, return path) is the real message's.
 	ProofTo []string
+	// ReturnPath, when not zero, is the envelope sender of every message
+	// instead of its From address; with a VERP placeholder it carries the
+	// row's token (campaign.VERPToken of CampaignID, the row and its key).
+	ReturnPath campaign.ReturnPath
+	// ListID, when set, adds a List-Id header (RFC 2919) to every message:
+	// "news.example.com" or "Newsletter <news.example.com>".
+	ListID string
+	// LayoutPath is an HTML template file that wraps every body: it calls
+	// {{template "content" .}} where the body goes.
+	LayoutPath string
+	// PartialsDir is a folder whose .html and .md files are templates the
+	// body, the layout and the text template may call by file name
+	// without the extension: {{template "footer" .}}.
+	PartialsDir string
+	// KeepCSS leaves <style> blocks as written. By default, when the HTML
+	// has a <style> block, its rules are inlined into style attributes.
+	KeepCSS bool
 }
 
 // Template is a parsed message template. It implements campaign.Renderer and
@@ -61,12 +77,15 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body     *htmltemplate.Template // nil for a plain-text body
-	plain    bool                   // the body is plain text: text is its template
-	bodySrc  string
-	bodyLine int                    // file line of the body's first line
-	text     *texttemplate.Template // from TextPath, or derived from the body
-	textSrc  string                 // TextPath's text ("" when derived)
+	body    *htmltemplate.Template // the layout (or the body) and the templates it calls; nil for a plain-text body
+	sources map[string]*source     // the file of each template of body (or of the plain body), by name
+	text    *texttemplate.Template // from TextPath, or derived from the body; the body itself when plain
+	textSrc string                 // TextPath's text ("" when derived)
+
+	plain     bool     // the body is plain text (no HTML tags): text is its template
+	markdown  bool     // the body is Markdown
+	extraHash []string // what besides the files goes into the hash
+	inline    *inliner // nil when CSS is not inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
@@ -75,7 +94,8 @@ type Template struct {
 	attachShown string   // attachDir as errors show it: absolute
 	root        *os.Root // nil when the template attaches nothing
 
-	unsub *unsubscribe // nil without Options.UnsubscribeURL
+	unsub  *unsubscribe // nil without Options.UnsubscribeURL
+	listID []byte       // the List-Id header line, nil without Options.ListID
 
 	proofTo []*mail.Address // Options.ProofTo
 
@@ -97,7 +117,8 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md")}
 	h := sha256.New()
 	h.Write(src)
 
@@ -109,6 +130,12 @@ func New(templatePath string, opts Options) (*Template, error) {
 			return nil, err
 		}
 		h.Write([]byte("\x00unsubscribe-url\x00" + opts.UnsubscribeURL))
+	}
+	if opts.ListID != "" {
+		if err := t.parseListID(opts.ListID); err != nil {
+			return nil, err
+		}
+		h.Write([]byte("\x00list-id\x00" + opts.ListID))
 	}
 	if opts.DKIM != nil {
 		if err := checkDKIM(opts.DKIM); err != nil {
@@ -129,7 +156,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(t.textSrc)
+		t.text, err = t.textSet("text", t.textSrc, false)
 		if err != nil {
 			return nil, parseError(opts.TextPath, 0, t.textSrc, err)
 		}
@@ -137,7 +164,13 @@ func New(templatePath string, opts Options) (*Template, error) {
 	}
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
-		t.text = deriveText(t.bodySrc, t.bodyFields)
+		t.text = t.defaultText()
+	}
+	if err := t.prepareInline(); err != nil {
+		return nil, err
+	}
+	for _, x := range t.extraHash {
+		h.Write([]byte(x))
 	}
 	if t.text != nil {
 		t.textPlan = compilePlan(t.text.Tree, textFilters)
@@ -200,46 +233,11 @@ func (t *Template) parseFile(src string) error {
 	}
 	t.checkHeaderNames()
 
-	t.bodyLine = end + 2
-	t.bodySrc = strings.Join(lines[end+1:], "\n")
-	if !isHTML(t.bodySrc) {
-		return t.parsePlainBody()
+	body := strings.Join(lines[end+1:], "\n")
+	if !t.markdown && t.opts.LayoutPath == "" && !isHTML(body) {
+		return t.parsePlainBody(body, end+2)
 	}
-	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(htmlFuncs()).Parse(t.bodySrc)
-	if err != nil {
-		return parseError(t.path, t.bodyLine-1, t.bodySrc, err)
-	}
-	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here.
-	var escErr *htmltemplate.Error
-	if err := body.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
-		line := escErr.Line
-		if line > 0 {
-			line += t.bodyLine - 1
-		}
-		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
-	}
-	t.body = body
-	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
-	return nil
-}
-
-// parsePlainBody parses a body without HTML as the text template of a
-// text/plain message: values are not HTML-escaped and line breaks stay.
-// Embed: needs an HTML body to show its image.
-func (t *Template) parsePlainBody() error {
-	for _, h := range t.headers {
-		if h.kind == kindEmbed {
-			return t.inputErr(h.line, "render: Embed: shows an image in an HTML body, but the body has no HTML tags (use Attach:, or write the body in HTML)")
-		}
-	}
-	text, err := texttemplate.New("body").Option("missingkey=error").Funcs(textFuncs()).Parse(t.bodySrc)
-	if err != nil {
-		return parseError(t.path, t.bodyLine-1, t.bodySrc, err)
-	}
-	t.plain, t.text = true, text
-	t.textFields = fieldsOf(text)
-	return nil
+	return t.parseBody(body, end+2)
 }
 
 // validName reports whether s is a header field name (RFC 5322 ftext).

@@ -36,13 +36,13 @@ var wellKnownHeaders = []string{
 // checkHeaderNames warns of header names that are not well known and do
 // not start with X- (a misspelt Subjet: would send every message without a
 // subject), with the name probably meant, and of a template without a
-// Subject.
+// Subject. The Content-Type pseudo-header of a Markdown body is no header.
 func (t *Template) checkHeaderNames() {
 	subject := false
 	for _, h := range t.headers {
 		lower := strings.ToLower(h.name)
 		subject = subject || lower == "subject"
-		if strings.HasPrefix(lower, "x-") || isWellKnown(lower) {
+		if strings.HasPrefix(lower, "x-") || isWellKnown(lower) || h.kind == kindMarkdown {
 			continue
 		}
 		text := fmt.Sprintf("header %q is not one that mail programs know", h.name)

@@ -9,14 +9,16 @@ import (
 
 // TestHeaderNameWarnings checks that a header name no mail program knows
 // (a misspelt Subject: the messages would go without one) is a warning
-// with the name probably meant, that X- headers and well-known ones are
-// not, and that a template without Subject is.
+// with the name probably meant, that X- headers, well-known ones and the
+// Content-Type of a Markdown body are not, and that a template without
+// Subject is.
 func TestHeaderNameWarnings(t *testing.T) {
 	tests := []struct {
 		name, headers string
 		want          []string
 	}{
 		{"clean", "Subject: hi\nReply-To: r@example.com\nList-Id: <news.example.com>\nX-Campaign: nov\nlist-unsubscribe: <https://example.com/u>\n", nil},
+		{"the Markdown pseudo-header", "Subject: hi\nContent-Type: text/markdown\n", nil},
 		{"misspelt Subject", "Subjet: hi\n", []string{
 			`template.html:3: header "Subjet" is not one that mail programs know: did you mean "Subject"?`,
 			`template.html:1: the template has no Subject header: the messages go out without a subject`,

@@ -24,18 +24,19 @@ func unpack(v uint64) slot {
 	return slot{row: uint32(v), st: uint8(v >> 32), trail: campaign.AttemptTrail(v >> 40)}
 }
 
-// add merges a record with status st for key, from data row row, into the
-// index; ambiguous is the record's ambiguous flag.
-func (x *index) add(key []byte, st uint8, row int64, ambiguous bool) {
+// add merges the record r, of status st (r.status()), for key into the
+// index. The key's campaign.AttemptTrail follows r's own status, ambiguous
+// and continues flags.
+func (x *index) add(key []byte, st uint8, r *lineRecord) {
 	h, v, _ := x.keys.Add(key, 0)
 	s := unpack(v)
 	x.byStatus[s.st]--
 	merged := mergeStatus(s.st, st)
 	if merged == st || s.st == stNone {
-		s.row = uint32(row)
+		s.row = uint32(r.row)
 	}
 	s.st = merged
-	s.trail = s.trail.Next(statusNames[st], ambiguous)
+	s.trail = s.trail.Next(statusNames[statusCode(r.typ)], r.ambiguous, r.continues)
 	x.byStatus[s.st]++
 	x.keys.Set(h, s.pack())
 }

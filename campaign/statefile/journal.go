@@ -36,7 +36,7 @@ type Header struct {
 	Fresh bool
 	// CountDeliveredSince, when not zero, makes Open count the
 	// delivered records of an existing file timed at or after it (to the
-	// second), for DeliveredSince: a daily cap passes the start of today.
+	// second), for Deliveries: caps pass campaign.Since of their limits.
 	CountDeliveredSince time.Time
 }
 
@@ -66,13 +66,9 @@ type Journal struct {
 	w        *groupWriter
 	idx      *index
 	unknown  int
-	since    int // delivered records since h.CountDeliveredSince
+	since    *tally // delivered records since h.CountDeliveredSince
 	warnings []string
 	torn     string
-
-	// sinceRelay counts the delivered records of since by the relay they
-	// name.
-	sinceRelay map[string]int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -98,7 +94,7 @@ func Open(path string, h Header) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, now: now, lock: lock}
+	j := &Journal{path: path, now: now, lock: lock, since: newTally(h.CountDeliveredSince)}
 	if err := j.open(h); err != nil {
 		if j.f != nil {
 			_ = j.f.Close()
@@ -193,28 +189,16 @@ func (j *Journal) resume(h Header) error {
 	}
 	var hdr stateHeader
 	idx := new(index)
-	// Record times are UTC RFC 3339; the first 19 bytes (to the second)
-	// compare as strings in time order.
-	since := ""
-	if !h.CountDeliveredSince.IsZero() {
-		since = h.CountDeliveredSince.UTC().Format("2006-01-02T15:04:05")
-	}
 	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
 			return &campaign.InputError{File: j.path, Line: n, Err: err}
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st != stNone && len(r.key) > 0 {
-			idx.add(r.key, st, r.row, r.ambiguous)
+			idx.add(r.key, st, r)
 		}
-		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
-			j.since++
-			if len(r.relay) > 0 {
-				if j.sinceRelay == nil {
-					j.sinceRelay = make(map[string]int)
-				}
-				j.sinceRelay[string(r.relay)]++
-			}
+		if st == stDelivered {
+			j.since.add(r.tm, r.relay)
 		}
 		return nil
 	})
@@ -224,22 +208,12 @@ func (j *Journal) resume(h Header) error {
 	if res.Lines == 0 {
 		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
 	}
+	if err := repairTail(j.f, res); err != nil {
+		return err
+	}
 	if res.Torn != "" {
-		if err := j.f.Truncate(res.Good); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
 		j.torn = res.Torn
-		j.warnings = append(j.warnings, fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", j.path, res.Torn))
-	}
-	if res.NoNewline {
-		if _, err := j.f.Write([]byte{'\n'}); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	if res.Torn != "" || res.NoNewline {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
+		j.warnings = append(j.warnings, tornWarning(j.path, res.Torn))
 	}
 	j.id, j.idx, j.unknown = hdr.id, idx, idx.byStatus[stSending]
 	if hdr.templateHash != h.TemplateHash {
@@ -251,6 +225,34 @@ func (j *Journal) resume(h Header) error {
 	return nil
 }
 
+// repairTail removes the torn last line that a scan of f (under the lock)
+// found, and ends a last line that lacks its newline, so that appends start
+// on a line of their own.
+func repairTail(f *os.File, res scanResult) error {
+	if res.Torn != "" {
+		if err := f.Truncate(res.Good); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	if res.NoNewline {
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	if res.Torn != "" || res.NoNewline {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("campaign: repair state file: %w", err)
+		}
+	}
+	return nil
+}
+
+// tornWarning is the warning about a torn last line that repairTail
+// removed from the state file path.
+func tornWarning(path, torn string) string {
+	return fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", path, torn)
+}
+
 // CampaignID returns the campaign's id: the one recorded in the state file,
 // or the new one for a new file.
 func (j *Journal) CampaignID() string { return j.id }
@@ -258,15 +260,24 @@ func (j *Journal) CampaignID() string { return j.id }
 // Path returns the state file's path.
 func (j *Journal) Path() string { return j.path }
 
-// DeliveredSince returns how many delivered records the state file held,
-// when it was opened, timed at or after Header.CountDeliveredSince
-// (0 when that was zero).
-func (j *Journal) DeliveredSince() int { return j.since }
+// Deliveries returns the delivered records the state file held when it
+// was opened, timed at or after Header.CountDeliveredSince, counted by the
+// second, oldest first (none when that was zero).
+func (j *Journal) Deliveries() []campaign.DeliveryCount { return counts(j.since.all) }
 
-// DeliveredSinceByRelay returns DeliveredSince broken down by the relay
-// each delivered record names (records that name none are left out), for
-// per-relay daily caps. It returns nil when there are none.
-func (j *Journal) DeliveredSinceByRelay() map[string]int { return j.sinceRelay }
+// DeliveriesByRelay returns Deliveries broken down by the relay each
+// delivered record names (records that name none are left out), for
+// per-relay caps. It returns nil when there are none.
+func (j *Journal) DeliveriesByRelay() map[string][]campaign.DeliveryCount {
+	if len(j.since.byRelay) == 0 {
+		return nil
+	}
+	out := make(map[string][]campaign.DeliveryCount, len(j.since.byRelay))
+	for relay, m := range j.since.byRelay {
+		out[relay] = counts(m)
+	}
+	return out
+}
 
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.
@@ -334,6 +345,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 		Key:       msg.Key,
 		Row:       msg.Row,
 		MessageID: msg.ID,
+		Continues: len(msg.Sent) > 0,
 		Time:      formatTime(j.now()),
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,12 +155,23 @@ func TestStateMaybeTwice(t *testing.T) {
 	}
 	record(t, j, campaign.Outcome{Row: 3, Key: "cy@example.com", Status: campaign.StatusDeferred, Ambiguous: true})
 	send(t, j, 3, "cy@example.com", campaign.StatusDelivered)
+	// dee: a recipient limit; the second transaction continues to the Cc.
+	send(t, j, 4, "dee@example.com", "")
+	cont := msg(4, "dee@example.com")
+	cont.MarkSent("dee@example.com")
+	if err := j.Sending(cont); err != nil {
+		t.Fatal(err)
+	}
+	record(t, j, campaign.Outcome{Row: 4, Key: "dee@example.com", Status: campaign.StatusDelivered, Reply: "250 ok"})
 	closeJournal(t, j)
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"continues":true`) {
+		t.Fatalf("no continuing sending record:\n%s", b)
+	}
 	s, err := statefile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.MaybeTwice != 2 {
-		t.Errorf("MaybeTwice = %d, want 2 (bob, cy)", s.MaybeTwice)
+		t.Errorf("MaybeTwice = %d, want 2 (bob, cy; not dee, whose second transaction went to others)", s.MaybeTwice)
 	}
 }

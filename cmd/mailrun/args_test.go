@@ -29,6 +29,9 @@ func TestStrayWordStopsEveryCommand(t *testing.T) {
 		{"validate", []string{"validate", "--data", data, "--template", tmpl, "extra"}, []string{`validate takes no arguments, but got "extra"`}},
 		{"preview", []string{"preview", "--data", data, "--template", tmpl, "extra"}, []string{`preview takes no arguments`}},
 		{"status", []string{"status", "--state", "x.state", "extra"}, []string{`status takes no arguments`}},
+		{"report", []string{"report", "--state", "x.state", "extra"}, []string{`report takes no arguments`}},
+		{"a flag after the files of bounces", []string{"bounces", "a.eml", "--state", "x.state"},
+			[]string{`bounces: the flags after "a.eml" were not read: --state; put the flags before the [FILE.eml...]`}},
 		{"misspelt command", []string{"sned", "--data", data}, []string{`unknown command "sned"; did you mean "send"?`}},
 	}
 	for _, tt := range tests {

@@ -28,10 +28,11 @@ func TestPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := filepath.Abs(example("newsletter/template.html"))
+	tmpl, err := filepath.Abs(example("newsletter/template.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	layout, partials := filepath.Join(filepath.Dir(tmpl), "layout.html"), filepath.Join(filepath.Dir(tmpl), "partials")
 	work := t.TempDir()
 	t.Chdir(work)
 	dirs := map[string]string{
@@ -41,14 +42,14 @@ func TestPrecedence(t *testing.T) {
 		"flag":    filepath.Join(work, "from-flag"),
 	}
 	// The config file also supplies --data and --template.
-	cfg := writeConfig(t, "data: "+data+"\ntemplate: "+tmpl+"\nlimit: 1\nout: "+dirs["config"]+"\n")
+	cfg := writeConfig(t, "data: "+data+"\ntemplate: "+tmpl+"\nlayout: "+layout+"\npartials: "+partials+"\nlimit: 1\nout: "+dirs["config"]+"\n")
 
 	tests := []struct {
 		level string
 		env   map[string]string
 		args  []string
 	}{
-		{"default", nil, []string{"preview", "--data", data, "--template", tmpl, "--limit", "1"}},
+		{"default", nil, []string{"preview", "--data", data, "--template", tmpl, "--layout", layout, "--partials", partials, "--limit", "1"}},
 		{"config", nil, []string{"preview", "--config", cfg}},
 		{"env", map[string]string{"MAILRUN_OUT": dirs["env"]}, []string{"preview", "--config", cfg}},
 		{"flag", map[string]string{"MAILRUN_OUT": dirs["env"]}, []string{"preview", "--config", cfg, "--out", dirs["flag"]}},

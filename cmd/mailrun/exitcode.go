@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
+	"github.com/mailrun/mailrun/campaign/mailbox"
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/mailrun/mailrun/sender"
+	"github.com/mailrun/mailrun/sender/credential"
 	"github.com/urfave/cli/v2"
 )
 
@@ -51,11 +53,15 @@ type (
 	// limitReached: --limit stopped the run before the data ended, with
 	// left rows for the next run. It exits 0: the run did what was asked.
 	limitReached struct{ left int64 }
-	// capReached: --max-per-day stopped the run until resumeAt.
+	// capReached: --max-per-day or --max-per-24h stopped the run until
+	// resumeAt.
 	capReached struct {
-		max      int
+		limit    campaign.Limit
 		resumeAt time.Time
 	}
+	// outsideWindow: --no-wait stopped the run outside the --window and
+	// --days until opens.
+	outsideWindow struct{ opens time.Time }
 	// validateProblems: validate found problems in rows.
 	validateProblems struct{ problems, rows int }
 )
@@ -77,8 +83,13 @@ func (e *limitReached) Error() string {
 }
 
 func (e *capReached) Error() string {
-	return fmt.Sprintf("the daily cap of %d deliveries (--max-per-day) is reached; run the same command again from %s to go on",
-		e.max, e.resumeAt.Format("2006-01-02 15:04 MST"))
+	return fmt.Sprintf("%s is reached; run the same command again from %s to go on",
+		capText(e.limit), e.resumeAt.Format("2006-01-02 15:04 MST"))
+}
+
+func (e *outsideWindow) Error() string {
+	return fmt.Sprintf("outside the send window (--window, --days); it opens %s: run the same command again then, or leave out --no-wait to wait for it",
+		e.opens.Format("Mon 2006-01-02 15:04 MST"))
 }
 
 func (e *validateProblems) Error() string {
@@ -101,7 +112,15 @@ var exitRules = []exitRule{
 	{"password in the SMTP URL", exitUsage, func(err error) bool { return errors.Is(err, sender.ErrPasswordInURL) }, func(err error) string {
 		return err.Error() + "; use MAILRUN_SMTP_PASSWORD or --smtp-password-file"
 	}},
-	{"usage or configuration error", exitUsage, isType[*usageErr], nil},
+	{"password in the IMAP URL", exitUsage, func(err error) bool { return errors.Is(err, mailbox.ErrPasswordInURL) }, func(err error) string {
+		return err.Error() + "; use MAILRUN_IMAP_PASSWORD or --imap-password-file"
+	}},
+	{"usage or configuration error", exitUsage, isType[*usageErr], func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return err.Error() + "; " + h
+		}
+		return ""
+	}},
 	{"interrupted", exitInterrupted, func(err error) bool {
 		return errors.Is(err, campaign.ErrInterrupted) || errors.Is(err, context.Canceled)
 	}, func(err error) string {
@@ -117,11 +136,31 @@ var exitRules = []exitRule{
 		}
 		return "stopped: " + why + "; run the same command again later to resume"
 	}},
+	{"OAuth2 refresh token refused", exitFatalSMTP, refreshTokenRefused, func(err error) string {
+		var ee *credential.EndpointError
+		errors.As(err, &ee)
+		why := ee.Code
+		if ee.Description != "" {
+			why += ": " + ee.Description
+		}
+		return "stopped: the OAuth2 token endpoint refused the refresh token (" + why + "): it expired or was revoked. " +
+			"Sign in again with your OAuth2 tool (the same application, with --oauth-client-id's id) to get a new one, " +
+			"save it with --oauth-refresh-token-file FILE (or MAILRUN_OAUTH_REFRESH_TOKEN), and run the same command again to resume"
+	}},
 	{"relay unusable before the first message", exitFatalSMTP, isType[*sender.ProbeError], func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return "stopped before any message was sent: " + err.Error() + "; " + h + ", then run the same command again"
+		}
 		return "stopped before any message was sent: " + err.Error() + "; fix it and run the same command again"
 	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return "stopped: " + err.Error() + "; " + h + ", then run the same command again to resume"
+		}
 		return "stopped: " + err.Error() + "; fix it and run the same command again to resume"
+	}},
+	{"IMAP login refused", exitFatalSMTP, isType[*mailbox.AuthError], func(err error) string {
+		return err.Error() + "; check the user in --imap and MAILRUN_IMAP_PASSWORD, --imap-password-file or imap-password"
 	}},
 	{"state file in use", exitStateLocked, isType[*campaign.LockedError], func(err error) string {
 		return err.Error() + "; wait for that run to finish, or give this one another --state file"
@@ -135,13 +174,21 @@ var exitRules = []exitRule{
 	{"proof copies failed", exitRowsFailed, isType[*proofsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
 	{"limit reached", exitOK, isType[*limitReached], nil},
-	{"daily cap reached", exitPending, isType[*capReached], nil},
+	{"cap reached", exitPending, isType[*capReached], nil},
+	{"outside the send window", exitPending, isType[*outsideWindow], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
 	{"send not confirmed", exitFailure, func(err error) bool { return errors.Is(err, errNotConfirmed) }, nil},
 	{"cli.Exit", exitOwnCode, func(err error) bool {
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0
 	}, nil},
+}
+
+// refreshTokenRefused reports whether err is a token endpoint's refusal of
+// the refresh token itself.
+func refreshTokenRefused(err error) bool {
+	var ee *credential.EndpointError
+	return errors.As(err, &ee) && ee.RefreshTokenRefused()
 }
 
 // inputMessage adds to an input error the hint of the typed error inside.
@@ -170,6 +217,34 @@ func inputMessage(err error) string {
 		}
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
+	}
+	return ""
+}
+
+// smtpHint returns what to do about a relay's setup error, "" when it has
+// no advice.
+func smtpHint(err error) string {
+	var (
+		te *sender.TLSError
+		ae *sender.AuthMechanismError
+	)
+	switch {
+	case errors.As(err, &te) && te.Verify():
+		return "if the server uses a private certificate authority, pass its certificate with --tls-ca FILE " +
+			"(tls-ca= for one relay), or skip the check with --tls-skip-verify (unsafe)"
+	case errors.As(err, &ae):
+		h := "choose a mechanism the server offers with --auth"
+		if !ae.TLS {
+			h += " (servers often offer PLAIN and LOGIN only after STARTTLS: use smtps:// or a server that offers STARTTLS)"
+		}
+		return h
+	case errors.Is(err, sender.ErrCleartextAuth):
+		return "use smtps:// or STARTTLS (--tls-policy mandatory), or --auth none if the server needs no login"
+	case errors.Is(err, sender.ErrNoPassword):
+		return "set MAILRUN_SMTP_PASSWORD (MAILRUN_SMTP_PASSWORD_<RELAY> for one relay), --smtp-password-file or the config file's " +
+			"smtp-password, or pass --auth none to send without logging in"
+	case errors.Is(err, sender.ErrHelloRefused):
+		return "give this host's fully qualified domain name with --hello NAME"
 	}
 	return ""
 }

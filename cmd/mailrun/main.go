@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
@@ -40,8 +41,12 @@ func main() {
 // stderr, and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cliSetup.Lock()
+	var once sync.Once
+	setUp := func() { once.Do(cliSetup.Unlock) }
 	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(context.WithValue(ctx, setUpKey{}, setUp), args)
+	setUp()
 	var ae *actionErr
 	if errors.As(err, &ae) {
 		err = ae.err
@@ -61,9 +66,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitCode(err)
 }
 
+// cliSetup is held while urfave/cli sets an app and its command up and
+// parses their flags: it writes to package-level values as it does (its
+// help and version flags), so two apps set up at once (tests run several
+// commands in parallel) would race. A command's Before releases it, through
+// the function under setUpKey in the context; run releases it otherwise.
+var cliSetup sync.Mutex
+
+type setUpKey struct{}
+
+// setUpDone releases cliSetup for the run of c.
+func setUpDone(c *cli.Context) {
+	if f, ok := c.Context.Value(setUpKey{}).(func()); ok {
+		f()
+	}
+}
+
 // newApp builds the mailrun command line over the given streams.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand()}
+	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand(), reportCommand(), bouncesCommand()}
 	known := knownConfigKeys(cmds)
 	for _, cmd := range cmds {
 		prepareCommand(cmd, known)
@@ -90,15 +111,17 @@ validate and preview never open a network connection.
 Every flag can also be set with MAILRUN_<FLAG> (MAILRUN_ATTACH_DIR for
 --attach-dir) and with the keys of a YAML --config file; precedence: flag,
 environment, config file, default. The SMTP password comes from
-MAILRUN_SMTP_PASSWORD, --smtp-password-file or the config file's
-smtp-password, never from the command line.
+MAILRUN_SMTP_PASSWORD, --smtp-password-file, --password-command or the
+config file's smtp-password, never from the command line.
 
 Exit codes: 0 success (for send: every row delivered, or --limit reached);
 1 other error; 2 usage or configuration error; 3 input error (data,
 template, DKIM key; for validate: any problem found); 4 rows failed
-permanently; 5 temporary failures remain, a daily cap or every relay out
-(run again later); 6 fatal SMTP error (no server, TLS, AUTH); 7 state file
-locked or of another template; 130 interrupted, state saved.`,
+permanently; 5 temporary failures remain, a cap (--max-per-day,
+--max-per-24h), a closed send window with --no-wait, or every relay out
+(run again later); 6 fatal SMTP error (no server, TLS, AUTH, a refused
+OAuth2 refresh token; for bounces, the IMAP login); 7 state file locked or
+of another template; 130 interrupted, state saved.`,
 		Version: buildVersion(),
 		// Completion scripts ask mailrun for the words that fit.
 		EnableBashCompletion: true,
@@ -127,6 +150,7 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 	loadConfig := configBefore(cmd.Flags, known)
 	own := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
+		setUpDone(c)
 		if err := noArguments(c); err != nil {
 			return err
 		}
@@ -154,19 +178,27 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 // noArguments returns a usage error when the command line of c holds a
 // word that is neither a flag nor a flag's value. Flag parsing stops at the
 // first such word, so every flag after it would be silently dropped
-// (--dry-run among them): the command must not run.
+// (--dry-run among them): the command must not run. A command that takes
+// arguments (its ArgsUsage is set) gets them, but not a flag after them.
 func noArguments(c *cli.Context) error {
 	if !c.Args().Present() {
 		return nil
 	}
 	args := c.Args().Slice()
-	msg := fmt.Sprintf("%s takes no arguments, but got %q", c.Command.Name, args[0])
 	var dropped []string
 	for _, a := range args[1:] {
 		if strings.HasPrefix(a, "-") {
 			dropped = append(dropped, a)
 		}
 	}
+	if c.Command.ArgsUsage != "" {
+		if len(dropped) == 0 {
+			return nil
+		}
+		return usageError(fmt.Sprintf("%s: the flags after %q were not read: %s; put the flags before the %s",
+			c.Command.Name, args[0], strings.Join(dropped, " "), c.Command.ArgsUsage))
+	}
+	msg := fmt.Sprintf("%s takes no arguments, but got %q", c.Command.Name, args[0])
 	if len(dropped) > 0 {
 		msg += " (the flags after it were not read: " + strings.Join(dropped, " ") + ")"
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -120,7 +122,7 @@ func TestHelpShowsAnExamplePerCommand(t *testing.T) {
 	}
 	r := mailrun(t, "", "--help")
 	wantCode(t, r, 0)
-	for _, cmd := range []string{"send", "preview", "validate", "status"} {
+	for _, cmd := range []string{"send", "preview", "validate", "status", "report", "bounces"} {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("mailrun --help lacks the %s command:\n%s", cmd, r.stdout)
 		}
@@ -138,7 +140,7 @@ func TestVersion(t *testing.T) {
 // TestHelpOfEveryCommand checks that each command's help has a
 // description and names what every flag takes: no placeholder "value".
 func TestHelpOfEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"send", "preview", "validate", "status"} {
+	for _, cmd := range []string{"send", "preview", "validate", "status", "report", "bounces"} {
 		r := mailrun(t, "", cmd, "--help")
 		wantCode(t, r, 0)
 		if !strings.Contains(r.stdout, "DESCRIPTION:") {
@@ -150,4 +152,20 @@ func TestHelpOfEveryCommand(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCommandsRunInParallel runs commands at once, as the parallel tests
+// do: under -race it fails if setting an app up races with another
+// (urfave/cli writes to package-level flags as it sets a command up).
+func TestCommandsRunInParallel(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			r := mailrun(t, "", "status", "--state", filepath.Join(t.TempDir(), "none.state"))
+			if r.code != exitInput {
+				t.Errorf("status of a missing state file: exit %d\n%s", r.code, r.stderr)
+			}
+		})
+	}
+	wg.Wait()
 }

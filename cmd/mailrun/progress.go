@@ -94,6 +94,9 @@ func progressLine(s campaign.Snapshot) string {
 	if len(s.RelaysOut) > 0 {
 		fmt.Fprintf(&b, " · relays out: %s", strings.Join(s.RelaysOut, ", "))
 	}
+	if !s.WaitingUntil.IsZero() {
+		fmt.Fprintf(&b, " · waiting for the send window until %s", s.WaitingUntil.Format("Mon 15:04 MST"))
+	}
 	return b.String()
 }
 
@@ -110,6 +113,9 @@ func logStats(log *slog.Logger, msg string, s campaign.Snapshot) {
 	}
 	if len(s.RelaysOut) > 0 {
 		attrs = append(attrs, "relays_out", strings.Join(s.RelaysOut, ","))
+	}
+	if !s.WaitingUntil.IsZero() {
+		attrs = append(attrs, "waiting_until", s.WaitingUntil.Format(time.RFC3339))
 	}
 	log.Info(msg, attrs...)
 }
@@ -140,8 +146,11 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("suppressed (--suppress)", sum.Suppressed)
 	row("other shards (--shard)", sum.OtherShard)
 	fmt.Fprintf(w, "  state: %s\n", state)
-	if sum.CapReached {
-		fmt.Fprintf(w, "  --max-per-day reached: the next rows can go from %s\n", sum.ResumeAt.Format("2006-01-02 15:04 MST"))
+	switch {
+	case sum.CapReached:
+		fmt.Fprintf(w, "  %s reached: the next rows can go from %s\n", capText(sum.Cap), sum.ResumeAt.Format("2006-01-02 15:04 MST"))
+	case sum.OutsideWindow:
+		fmt.Fprintf(w, "  outside the send window: it opens %s\n", sum.ResumeAt.Format("Mon 2006-01-02 15:04 MST"))
 	}
 }
 

@@ -59,7 +59,7 @@ func runProof(c *cli.Context, log *slog.Logger, relays []relaySpec) error {
 	for _, w := range tmpl.Warnings() {
 		log.Warn(w.Text, "template", w.File, "line", w.Line)
 	}
-	snd, _, err := newSender(c, log, relays, nil, time.Local)
+	snd, _, err := newSender(c, log, relays, nil, time.Local, nil)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,15 +19,18 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(append(flags, relayFlags()...), proofFlags()...)
+	flags = append(append(append(flags, relayFlags()...), credentialFlags()...), paceFlags()...)
+	flags = append(flags, proofFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
 		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
 mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
 
-The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
-config file's smtp-password key, never from the command line. Running the
+The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file,
+--password-command or the config file's smtp-password key, never from the
+command line; with --auth xoauth2, OAuth2 access tokens come from
+--token-command or from the provider (--oauth-provider, see README). Running the
 same command again resumes: delivered recipients are skipped.`,
 		Description: `Renders every row of the data file with the template and delivers it
 through the --smtp relays, recording each attempt in the state file (the
@@ -43,8 +45,9 @@ and never touches the state file. --dry-run writes .eml files to --outbox
 instead, through the same checks; each dry run starts afresh.
 
 Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
-4 rows failed permanently, 5 temporary failures remain, 6 fatal SMTP error,
-7 state file locked or of another template, 130 interrupted.`,
+4 rows failed permanently, 5 temporary failures remain (or a cap, a closed
+send window with --no-wait, every relay out), 6 fatal SMTP error, 7 state
+file locked or of another template, 130 interrupted.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -54,16 +57,19 @@ Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", EnvVars: envVars("smtp-password-file")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-ca", Usage: "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", EnvVars: envVars("tls-ca")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's name)", EnvVars: envVars("hello")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "return-path", Usage: "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", EnvVars: envVars("return-path")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's fully qualified name, else the address literal of the local address, e.g. [192.0.2.1])", EnvVars: envVars("hello")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "`N` SMTP connections", EnvVars: envVars("workers")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "`N` messages allowed at once above --rate", EnvVars: envVars("burst")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-per-conn", Value: 100, Usage: "reconnect after `N` messages on one connection", EnvVars: envVars("max-per-conn")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time `D` allowed for each SMTP step, e.g. 30s", EnvVars: envVars("timeout")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "data-timeout", Value: 10 * time.Minute, Usage: "time `D` allowed for the server's reply to the end of a message (its filters may be slow)", EnvVars: envVars("data-timeout")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "`N` retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait `D` before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "state", Usage: "state `FILE` (default: the data file's path + .state)", EnvVars: envVars("state")}),
@@ -127,7 +133,19 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	maxPerDay, loc, err := dailyCap(c)
+	loc, err := timeZone(c)
+	if err != nil {
+		return err
+	}
+	limits, err := capLimits(c.Int("max-per-day"), c.Int("max-per-24h"), loc, "--")
+	if err != nil {
+		return err
+	}
+	schedule, err := sendSchedule(c, loc)
+	if err != nil {
+		return err
+	}
+	pacer, err := domainPacer(c, log)
 	if err != nil {
 		return err
 	}
@@ -149,9 +167,7 @@ func runSend(c *cli.Context) error {
 		AllowTemplateChange: c.Bool("allow-template-change"),
 		Fresh:               dryRun && !c.Bool("resume"),
 	}
-	if maxPerDay > 0 || anyRelayCap(relays) {
-		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
-	}
+	jh.CountDeliveredSince = campaign.Since(append(relayLimits(relays, loc), limits...), time.Now())
 	j, err := statefile.Open(statePath, jh)
 	if err != nil {
 		return err
@@ -171,7 +187,7 @@ func runSend(c *cli.Context) error {
 		log.Warn(w.Text, "template", w.File, "line", w.Line)
 	}
 
-	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
+	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc, pacer)
 	if err != nil {
 		return err
 	}
@@ -210,10 +226,14 @@ func runSend(c *cli.Context) error {
 		Progress:    prog,
 		Logger:      log,
 
-		Suppress:       suppress,
-		MaxPerDay:      maxPerDay,
-		DeliveredToday: j.DeliveredSince(),
-		Location:       loc,
+		Suppress:  suppress,
+		Limits:    limits,
+		Delivered: j.Deliveries(),
+		Schedule:  schedule,
+		NoWait:    c.Bool("no-wait"),
+	}
+	if !c.Bool("dry-run") {
+		r.Pacer = pacer
 	}
 	display := startProgress(c, prog, log, live)
 	sum, runErr := r.Run(ctx)
@@ -223,17 +243,19 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	printSummary(c.App.Writer, sum, statePath, dryRun)
-	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
+	return sendResult(sum, runErr, closeErr, statePath)
 }
 
 // sendResult turns a run's summary and error into the command's error:
 // the run's own error, else the outcome that decides the exit code.
-func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxPerDay int) error {
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
 	switch {
 	case runErr != nil:
 		return runErr
 	case sum.CapReached:
-		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
+		return &capReached{limit: sum.Cap, resumeAt: sum.ResumeAt}
+	case sum.OutsideWindow:
+		return &outsideWindow{opens: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, earlier: sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
@@ -273,19 +295,20 @@ func statePath(c *cli.Context) (string, error) {
 // are checked exactly as a real run checks them (without --smtp, against a
 // stand-in relay that takes the global flags). The outbox starts empty
 // unless --resume.
-func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
 	if !c.Bool("dry-run") {
-		return newSMTPSender(c, log, relays, deliveredToday, loc)
+		return newSMTPSender(c, log, relays, delivered, loc, pacer)
 	}
 	if len(relays) == 0 {
 		r, err := sender.ParseRate(c.String("rate"))
 		if err != nil {
 			return nil, 0, usageError("--rate: " + err.Error())
 		}
-		relays = []relaySpec{{url: "smtp://dry-run@localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
-			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn")}}
+		relays = []relaySpec{{url: "smtp://localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
+			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), maxRcpt: c.Int("max-rcpt-per-message")}}
 	}
-	snd, workers, err := newSMTPSender(c, log, relays, deliveredToday, loc)
+	snd, workers, err := newSMTPSender(c, log, relays, delivered, loc, pacer)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -298,30 +321,6 @@ func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredTo
 		return nil, 0, asUsageError(fmt.Errorf("--outbox: %w", err))
 	}
 	return o, workers, nil
-}
-
-// smtpPassword reads the password from --smtp-password-file, else
-// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key, and
-// warns through log when that config file is readable by others.
-func smtpPassword(c *cli.Context, log *slog.Logger) (string, error) {
-	if f := c.String("smtp-password-file"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", usageError("--smtp-password-file: " + err.Error())
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
-		return pw, nil
-	}
-	pw, err := configString(c, "smtp-password")
-	if pw != "" {
-		if fi, serr := os.Stat(c.String("config")); serr == nil && fi.Mode().Perm()&0o077 != 0 {
-			log.Warn(fmt.Sprintf("the config file holds smtp-password but others may read it (mode %v): chmod 600 it, "+
-				"or move the password to MAILRUN_SMTP_PASSWORD or --smtp-password-file", fi.Mode().Perm()), "config", c.String("config"))
-		}
-	}
-	return pw, err
 }
 
 // quoteArg returns s ready to paste into a shell command.

@@ -22,7 +22,7 @@ func validateCommand() *cli.Command {
 		UsageText: `mailrun validate --data FILE --template FILE [options]
 
 Example:
-  mailrun validate --data examples/newsletter/recipients.csv --template examples/newsletter/template.html --text examples/newsletter/text.txt`,
+  mailrun validate --data examples/newsletter/recipients.csv --template examples/newsletter/template.md --layout examples/newsletter/layout.html --partials examples/newsletter/partials`,
 		Description: `Checks the template against the data's columns first (a column the template
 needs is missing: exit 3 before any row), then renders every row and prints
 each problem as "row N (key): reason" on stdout, followed by a summary. A

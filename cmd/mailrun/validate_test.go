@@ -16,10 +16,16 @@ func example(name string) string { return filepath.Join(repoRoot, "examples", na
 
 // newsletterArgs are the flags that select the newsletter example.
 func newsletterArgs() []string {
+	return append([]string{"--data", example("newsletter/recipients.csv")}, newsletterTemplate()...)
+}
+
+// newsletterTemplate are the flags that select the newsletter's template:
+// Markdown in a layout, with a partial.
+func newsletterTemplate() []string {
 	return []string{
-		"--data", example("newsletter/recipients.csv"),
-		"--template", example("newsletter/template.html"),
-		"--text", example("newsletter/text.txt"),
+		"--template", example("newsletter/template.md"),
+		"--layout", example("newsletter/layout.html"),
+		"--partials", example("newsletter/partials"),
 	}
 }
 
@@ -62,7 +68,7 @@ func TestValidateInvoicesCountsAttachments(t *testing.T) {
 }
 
 func TestValidateReportsEveryBadRow(t *testing.T) {
-	r := mailrun(t, "", "validate", "--data", "testdata/broken.csv", "--template", example("newsletter/template.html"))
+	r := mailrun(t, "", append([]string{"validate", "--data", "testdata/broken.csv"}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
 	wantOneError(t, r, "validate: 4 problems found in 6 rows")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
@@ -90,9 +96,9 @@ func TestValidateReportsEveryBadRow(t *testing.T) {
 
 func TestValidateMissingColumnFailsBeforeAnyRow(t *testing.T) {
 	// The data lacks the name column, which every row would fail on.
-	r := mailrun(t, "email,id\na@example.com,1\nb@example.com,2\n", "validate", "--data", "-", "--template", example("newsletter/template.html"))
+	r := mailrun(t, "email,id\na@example.com,1\nb@example.com,2\n", append([]string{"validate", "--data", "-"}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
-	wantOneError(t, r, "template.html:", `"name"`)
+	wantOneError(t, r, "template.md:", `"name"`)
 	if r.stdout != "" {
 		t.Errorf("rows were rendered before the template was checked:\n%s", r.stdout)
 	}
@@ -113,7 +119,7 @@ func TestValidateReadsStdin(t *testing.T) {
 }
 
 func TestValidateUnreadableData(t *testing.T) {
-	r := mailrun(t, "", "validate", "--data", filepath.Join(t.TempDir(), "missing.csv"), "--template", example("newsletter/template.html"))
+	r := mailrun(t, "", append([]string{"validate", "--data", filepath.Join(t.TempDir(), "missing.csv")}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
 	wantOneError(t, r, "missing.csv")
 }
