@@ -104,6 +104,53 @@ func MayHaveDelivered(err error) bool {
 	return err == nil || (errors.As(err, &de) && de.Ambiguous)
 }
 
+// AttemptTrail follows, record by record, the delivery attempts a state
+// file records for one recipient, to tell whether the recipient may have
+// received the message more than once. The zero value is a recipient
+// without records.
+type AttemptTrail uint8
+
+const (
+	// trailOpen: the last attempt's outcome is unknown.
+	trailOpen AttemptTrail = 1 << iota
+	// trailTwice: an attempt of unknown outcome was followed by another.
+	trailTwice
+)
+
+// Next returns the trail after a record with status st; ambiguous and
+// continues are the record's flags. A sending record starts an attempt
+// whose outcome is unknown until an outcome record follows; an outcome
+// recorded as ambiguous (the connection was lost after the final dot: the
+// server may have taken the message) leaves it unknown. Any other outcome,
+// a 4xx refusal included, says the attempt did not deliver, or delivered
+// once. A continuing sending record (a transaction to the Cc or Bcc
+// recipients an earlier one had not reached) starts an attempt of unknown
+// outcome too, but never counts as sending the message again: it goes to
+// other recipients. Other records (duplicate, suppressed, bounces) change
+// nothing.
+func (t AttemptTrail) Next(st Status, ambiguous, continues bool) AttemptTrail {
+	switch st {
+	case StatusSending:
+		if t&trailOpen != 0 && !continues {
+			t |= trailTwice
+		}
+		return t | trailOpen
+	case StatusDelivered, StatusFailed, StatusDeferred:
+		if ambiguous {
+			return t | trailOpen
+		}
+		return t &^ trailOpen
+	}
+	return t
+}
+
+// MayHaveReceivedTwice reports whether an attempt whose outcome was
+// unknown (no outcome recorded after it, as after a crash, or an ambiguous
+// one) was followed by another attempt: the recipient may have the message
+// twice (with the same Message-ID). Retries after definite refusals never
+// count.
+func (t AttemptTrail) MayHaveReceivedTwice() bool { return t&trailTwice != 0 }
+
 // BouncePolicy says what a bounce or a complaint does to the recipient it
 // concerns. A hard bounce or a complaint suppresses the address at once;
 // soft bounces are counted, and the one that brings an address's count to

@@ -65,6 +65,50 @@ func TestMergeStatus(t *testing.T) {
 	}
 }
 
+func TestAttemptTrail(t *testing.T) {
+	type rec struct {
+		st                   campaign.Status
+		ambiguous, continues bool
+	}
+	var (
+		sending   = rec{st: campaign.StatusSending}
+		delivered = rec{st: campaign.StatusDelivered}
+		deferred  = rec{st: campaign.StatusDeferred}
+		cutOff    = rec{st: campaign.StatusDeferred, ambiguous: true}
+		failed    = rec{st: campaign.StatusFailed}
+		dup       = rec{st: campaign.StatusDuplicate}
+		continued = rec{st: campaign.StatusSending, continues: true}
+		bounced   = rec{st: campaign.StatusBounced}
+	)
+	tests := []struct {
+		name string
+		recs []rec
+		want bool
+	}{
+		{"one delivery", []rec{sending, delivered}, false},
+		{"retries after 4xx refusals", []rec{sending, deferred, sending, deferred, sending, delivered}, false},
+		{"a run deferred it, the next delivered", []rec{sending, deferred, sending, delivered}, false},
+		{"failed, then --retry-failed", []rec{sending, failed, sending, delivered}, false},
+		{"crash after sending, then resumed", []rec{sending, sending, delivered}, true},
+		{"cut after the final dot, then retried", []rec{sending, cutOff, sending, delivered}, true},
+		{"cut after the final dot, never retried", []rec{sending, cutOff}, false},
+		{"unknown, not yet resumed", []rec{sending}, false},
+		{"a duplicate row changes nothing", []rec{sending, delivered, dup}, false},
+		{"partial delivery, then the rest", []rec{sending, delivered, continued, delivered}, false},
+		{"partial delivery, cut while continuing", []rec{sending, delivered, continued, continued, delivered}, false},
+		{"a bounce changes nothing", []rec{sending, delivered, bounced}, false},
+	}
+	for _, tt := range tests {
+		var tr campaign.AttemptTrail
+		for _, r := range tt.recs {
+			tr = tr.Next(r.st, r.ambiguous, r.continues)
+		}
+		if got := tr.MayHaveReceivedTwice(); got != tt.want {
+			t.Errorf("%s: MayHaveReceivedTwice = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestBouncePolicy(t *testing.T) {
 	tests := []struct {
 		limit, softBefore int

@@ -32,7 +32,10 @@ type Runner struct {
 	// further retry waits twice as long, with ±50% jitter, capped at 5m.
 	RetryWait time.Duration
 	// Limit caps the number of rows taken for delivery this run (0: no
-	// cap); a row taken that then fails to render or is suppressed counts.
+	// cap; negative is an error); a row taken that then fails to render or
+	// is suppressed counts. Once the cap is reached, the rest of the data
+	// is read only to count the rows the next run would take
+	// (Summary.Left); those rows count nowhere else.
 	Limit int
 	// RetryFailed also sends rows recorded as permanently failed.
 	RetryFailed bool
@@ -84,8 +87,11 @@ type Summary struct {
 	// UnknownSkipped counts rows left alone because their outcome is
 	// unknown and SkipUnknown is set.
 	UnknownSkipped int64
-	// Limited is true when Limit stopped the run before the data ended.
+	// Limited is true when Limit stopped the run before the data ended:
+	// Left rows remain for the next run (rows to send, and rows the source
+	// could not read, which the next run records).
 	Limited bool
+	Left    int64
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
 	// CapReached: Cap, one of the Limits, stopped the run until ResumeAt.
@@ -148,9 +154,13 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if err := r.Shard.Validate(); err != nil {
 		return Summary{}, err
 	}
+	if r.Limit < 0 {
+		return Summary{}, errors.New("campaign: a negative Limit")
+	}
 	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
 		return Summary{}, err
 	}
+	r.Progress.limit.Store(int64(r.Limit))
 	r.Progress.begin()
 	if r.Schedule != nil && r.NoWait {
 		if open, at := r.Schedule.Next(r.Now()); !open {
@@ -237,6 +247,14 @@ func (s *runState) produce() (Summary, error) {
 		if err != nil {
 			return sum, err
 		}
+		take := it.Err == nil && !it.OtherShard && it.DuplicateOf == 0 && !it.Settled
+		if sum.Limited || (take && r.Limit > 0 && attempted >= r.Limit) {
+			sum.Limited = true
+			if take || it.Err != nil {
+				sum.Left++
+			}
+			continue
+		}
 		p.read.Add(1)
 		switch {
 		case it.Err != nil:
@@ -257,10 +275,6 @@ func (s *runState) produce() (Summary, error) {
 				sum.UnknownSkipped++
 			}
 			continue
-		}
-		if r.Limit > 0 && attempted >= r.Limit {
-			sum.Limited = true
-			break
 		}
 		if s.cap != nil && s.cap.Full() {
 			s.capReached()

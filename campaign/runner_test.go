@@ -285,15 +285,24 @@ func TestRunnerLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sent != 4 || !sum.Limited {
-		t.Fatalf("sent %d limited %v, want 4 and true", sum.Sent, sum.Limited)
+	if sum.Sent != 4 || !sum.Limited || sum.Read != 4 || sum.Left != 6 {
+		t.Fatalf("sent %d, read %d, limited %v, left %d; want 4, 4, true, 6", sum.Sent, sum.Read, sum.Limited, sum.Left)
 	}
-	sum, err = f.run(t, runOpts{})
+	// The rows skipped as done are no part of the limit.
+	sum, err = f.run(t, runOpts{limit: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sent != 6 || sum.Skipped != 4 {
-		t.Fatalf("second run sent %d skipped %d, want 6 and 4", sum.Sent, sum.Skipped)
+	if sum.Sent != 4 || sum.Skipped != 4 || sum.Read != 8 || sum.Left != 2 {
+		t.Fatalf("second run sent %d, skipped %d, read %d, left %d; want 4, 4, 8, 2", sum.Sent, sum.Skipped, sum.Read, sum.Left)
+	}
+	// A limit that the rows left do not reach is no stop.
+	sum, err = f.run(t, runOpts{limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 2 || sum.Skipped != 8 || sum.Limited || sum.Left != 0 {
+		t.Fatalf("third run sent %d skipped %d limited %v left %d, want 2, 8, false, 0", sum.Sent, sum.Skipped, sum.Limited, sum.Left)
 	}
 }
 

@@ -56,14 +56,28 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return
 	}
 	// begin records that bytes are about to leave: only then can a crash
-	// leave the outcome unknown.
+	// leave the outcome unknown. A sender calls it again for each further
+	// transaction of the attempt: to recipients the message has not reached
+	// yet (a continuation), or, when nobody took the message, anew (a
+	// Router trying another relay after a failure before the final dot).
+	// Such a new start is recorded first, as deferred, so that the state
+	// file never reads the transaction before it as one whose outcome was
+	// unknown.
 	var begun bool
 	var journalErr error
+	relay := ""
 	begin := func() error {
+		if begun && len(j.msg.Sent) == 0 {
+			if err := s.record(s.restart(j, relay), nil); err != nil {
+				journalErr = err
+				return err
+			}
+		}
 		if err := r.Journal.Sending(j.msg); err != nil {
 			journalErr = err
 			return err
 		}
+		relay = j.msg.Relay
 		if !begun {
 			begun = true
 			p.inFlight.Add(1)
@@ -109,6 +123,13 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		s.settle(j, err)
 	default: // Temporary, an unclassified error such as a context error, or temporarily refused recipients
 		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
+			// This attempt's outcome is recorded now, unless the message
+			// reached a To recipient (the retry continues it): whether
+			// the retry may deliver a second copy depends on it.
+			if !j.msg.ReachedTo() && s.record(s.outcome(j, err), nil) != nil {
+				s.jobs.Done()
+				return
+			}
 			r.Logger.Info("retrying", "row", j.msg.Row, "key", j.msg.Key, "attempt", j.attempts, "recipients", left, "error", retryReason(j.msg, err))
 			s.retryLater(j)
 			return
@@ -166,6 +187,18 @@ func (s *runState) outcome(j *job, err error) Outcome {
 	return o
 }
 
+// restart returns the record of the transaction of j that the sender
+// leaves, through relay, to start the message anew: deferred, for nobody
+// took the message.
+func (s *runState) restart(j *job, relay string) Outcome {
+	reply := "no To recipient took the message; trying again"
+	if j.msg.Relay != relay {
+		reply = "the relay failed before the message was taken; trying another relay"
+	}
+	return Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts + 1, Relay: relay,
+		Status: StatusDeferred, Reply: reply}
+}
+
 // retryLater puts j back on the queue after its backoff, or records it as
 // deferred if the run stops first.
 func (s *runState) retryLater(j *job) {
@@ -200,14 +233,20 @@ func (s *runState) abandon(j *job) {
 	s.jobs.Done()
 }
 
-// record journals o, then moves counter and logs the outcome.
-func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
+// record journals o, then moves counter and logs the outcome. A nil
+// counter records the outcome of an attempt whose message goes on (a retry
+// or another relay follows): nothing is counted or logged. The error is
+// the journal's, which has stopped the run.
+func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) error {
 	if o.Time.IsZero() {
 		o.Time = s.r.Now()
 	}
 	if err := s.r.Journal.Record(o); err != nil {
 		s.failJournal(err)
-		return
+		return err
+	}
+	if counter == nil {
+		return nil
 	}
 	counter.Add(1)
 	lvl := slog.LevelDebug
@@ -219,6 +258,7 @@ func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
 	if ctx := context.Background(); s.r.Logger.Enabled(ctx, lvl) {
 		s.r.Logger.Log(ctx, lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
 	}
+	return nil
 }
 
 func (s *runState) setFatal(err error) {

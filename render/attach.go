@@ -15,15 +15,15 @@ import (
 // symbolic link pointing outside), a missing or unreadable file.
 func (t *Template) readFile(hdr, p string) (file, error) {
 	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
-		return file{}, fmt.Errorf("%s: %q is an absolute path; give a path inside the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: %q is an absolute path; give a path inside the attachment folder %s", hdr, p, t.attachShown)
 	}
 	if !filepath.IsLocal(p) {
-		return file{}, fmt.Errorf("%s: %q leaves the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: %q leaves the attachment folder %s", hdr, p, t.attachShown)
 	}
 	data, err := t.root.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return file{}, fmt.Errorf("%s: no file %q in the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: no file %q in the attachment folder %s", hdr, p, t.attachShown)
 	case err != nil:
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

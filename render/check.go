@@ -1,7 +1,6 @@
 package render
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -24,7 +23,7 @@ func (t *Template) Check(columns []string) error {
 		have[c] = true
 	}
 	if k := t.opts.KeyColumn; k != "" && !have[k] {
-		return &campaign.InputError{Err: fmt.Errorf("render: the key column %q is not in the data", k)}
+		return &campaign.InputError{Err: &MissingColumnsError{Missing: []string{k}, Columns: columns, Key: true}}
 	}
 	type use struct {
 		file string
@@ -64,17 +63,88 @@ func (t *Template) Check(columns []string) error {
 		return t.checkUnsubscribe(have)
 	}
 	first := where[missing[0]]
-	if len(missing) == 1 {
-		return &campaign.InputError{File: first.file, Line: first.line,
-			Err: fmt.Errorf("render: the data has no column %q, which the template uses", missing[0])}
+	e := &MissingColumnsError{Missing: missing, Columns: columns}
+	if len(missing) > 1 {
+		for _, m := range missing {
+			u := where[m]
+			e.Where = append(e.Where, fmt.Sprintf("%s:%d", filepath.Base(u.file), u.line))
+		}
 	}
-	list := make([]string, len(missing))
-	for i, m := range missing {
-		u := where[m]
-		list[i] = fmt.Sprintf("%q (%s:%d)", m, filepath.Base(u.file), u.line)
+	return &campaign.InputError{File: first.file, Line: first.line, Err: e}
+}
+
+// MissingColumnsError is the error of Template.Check (inside a
+// *campaign.InputError) when the data lacks columns the template uses, or
+// the key column.
+type MissingColumnsError struct {
+	// Missing lists the columns the data lacks, in the order the template
+	// uses them; Where, when there are several, says where each is used
+	// (file:line).
+	Missing, Where []string
+	// Columns are the data's columns.
+	Columns []string
+	// Key: the missing column is the key column (Options.KeyColumn).
+	Key bool
+}
+
+// maxColumnsListed bounds the data's columns an error lists.
+const maxColumnsListed = 30
+
+func (e *MissingColumnsError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Key:
+		fmt.Fprintf(&b, "render: the key column %q is not in the data", e.Missing[0])
+		e.suggestAlone(&b)
+	case len(e.Missing) == 1:
+		fmt.Fprintf(&b, "render: the data has no column %q, which the template uses", e.Missing[0])
+		e.suggestAlone(&b)
+	default:
+		b.WriteString("render: the data has no columns ")
+		for i, m := range e.Missing {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q (%s", m, e.Where[i])
+			e.suggest(&b, i, ", ")
+			b.WriteString(")")
+		}
+		b.WriteString(", which the template uses")
 	}
-	return &campaign.InputError{File: first.file, Line: first.line,
-		Err: errors.New("render: the data has no columns " + strings.Join(list, ", ") + ", which the template uses")}
+	b.WriteString(". The data's columns: ")
+	for i, c := range e.Columns[:min(len(e.Columns), maxColumnsListed)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", c)
+	}
+	if n := len(e.Columns) - maxColumnsListed; n > 0 {
+		fmt.Fprintf(&b, " and %d more", n)
+	}
+	return b.String()
+}
+
+// suggestAlone writes " (did you mean "x"?)" for the one missing column
+// when a column is close to it.
+func (e *MissingColumnsError) suggestAlone(b *strings.Builder) {
+	var s strings.Builder
+	if e.suggest(&s, 0, "") {
+		b.WriteString(" (" + s.String() + ")")
+	}
+}
+
+// suggest writes sep and "did you mean "x"?" for Missing[i] when a column
+// is close to it, and reports whether it wrote anything.
+func (e *MissingColumnsError) suggest(b *strings.Builder, i int, sep string) bool {
+	s, ok := campaign.Suggest(e.Missing[i], e.Columns)
+	if !ok {
+		return false
+	}
+	fmt.Fprintf(b, "%sdid you mean %q?", sep, s)
+	if strings.ContainsAny(s, " -.") && !e.Key {
+		fmt.Fprintf(b, " Write {{index . %q}} for a name with spaces or punctuation", s)
+	}
+	return true
 }
 
 // fieldRef is one reference to a row field in a template: its name, and
@@ -87,6 +157,9 @@ type fieldRef struct {
 }
 
 func (t *Template) bodyRefs() []fieldRef {
+	if t.plain {
+		return textRefs(t.text)
+	}
 	return refsOf(t.body.Tree, func(name string) *parse.Tree {
 		if l := t.body.Lookup(name); l != nil {
 			return l.Tree

@@ -103,23 +103,8 @@ func (t *Template) parseBody(bodySrc string, bodyLine int) error {
 	} else {
 		t.sources["body"] = content
 	}
-	if t.opts.PartialsDir != "" {
-		parts, err := readPartials(t.opts.PartialsDir)
-		if err != nil {
-			return err
-		}
-		for _, p := range parts {
-			s := &source{file: p.file, line: 1, src: p.src, text: p.src}
-			if p.markdown {
-				if err := s.fromMarkdown(); err != nil {
-					return err
-				}
-			} else {
-				s.text = htmlToText(p.src)
-			}
-			t.sources[p.name] = s
-			t.extraHash = append(t.extraHash, "\x00partial\x00"+p.name+"\x00"+p.src)
-		}
+	if err := t.addPartials(); err != nil {
+		return err
 	}
 	root := htmltemplate.New(rootName).Option("missingkey=error").Funcs(htmlFuncs())
 	for _, name := range t.sourceNames() {
@@ -159,6 +144,30 @@ func (t *Template) parseBody(bodySrc string, bodyLine int) error {
 	return nil
 }
 
+// addPartials adds the templates of Options.PartialsDir to t.sources.
+func (t *Template) addPartials() error {
+	if t.opts.PartialsDir == "" {
+		return nil
+	}
+	parts, err := readPartials(t.opts.PartialsDir)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		s := &source{file: p.file, line: 1, src: p.src, text: p.src}
+		if p.markdown {
+			if err := s.fromMarkdown(); err != nil {
+				return err
+			}
+		} else {
+			s.text = htmlToText(p.src)
+		}
+		t.sources[p.name] = s
+		t.extraHash = append(t.extraHash, "\x00partial\x00"+p.name+"\x00"+p.src)
+	}
+	return nil
+}
+
 // sourceNames returns the names of t.sources, "body" first.
 func (t *Template) sourceNames() []string {
 	names := make([]string, 0, len(t.sources))
@@ -173,7 +182,7 @@ func (t *Template) sourceNames() []string {
 
 // parseError is the error of a template of s that does not parse.
 func (s *source) parseError(err error) error {
-	e := parseError(s.file, 0, err)
+	e := parseError(s.file, 0, s.src, err)
 	var ie *campaign.InputError
 	if errors.As(e, &ie) && ie.Line > 0 {
 		ie.Line = s.lineAt(lineStart(s.src, ie.Line))
@@ -225,11 +234,11 @@ func calls(tree *parse.Tree, name string) bool {
 	return found
 }
 
-// textSet returns a text/template whose root is src (named "text") and
+// textSet returns a text/template whose root, named name, is src and
 // that defines each partial (and, with a layout, the content) in its text
 // version, so that a text template may call them as the HTML does.
-func (t *Template) textSet(src string, withContent bool) (*texttemplate.Template, error) {
-	root, err := texttemplate.New("text").Option("missingkey=error").Funcs(textFuncs()).Parse(src)
+func (t *Template) textSet(name, src string, withContent bool) (*texttemplate.Template, error) {
+	root, err := texttemplate.New(name).Option("missingkey=error").Funcs(textFuncs()).Parse(src)
 	if err != nil {
 		return nil, err
 	}
@@ -254,13 +263,13 @@ func (t *Template) defaultText() *texttemplate.Template {
 		if t.opts.LayoutPath != "" {
 			src = t.sources[contentName]
 		}
-		tmpl, err := t.textSet(src.text, false)
+		tmpl, err := t.textSet("text", src.text, false)
 		if err != nil {
 			return nil
 		}
 		return tmpl
 	}
-	tmpl, err := t.textSet(t.sources["body"].text, true)
+	tmpl, err := t.textSet("text", t.sources["body"].text, true)
 	if err != nil || !usesOnly(tmpl, t.bodyFields) {
 		return nil
 	}

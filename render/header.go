@@ -92,7 +92,7 @@ func (t *Template) prepareHeader(h *header) error {
 	if strings.Contains(h.src, "{{") {
 		tmpl, err := texttemplate.New(h.name).Option("missingkey=error").Funcs(textFuncs()).Parse(h.src)
 		if err != nil {
-			return parseError(t.path, h.line-1, err)
+			return parseError(t.path, h.line-1, h.src, err)
 		}
 		if h.kind == kindAddress || h.kind == kindBcc {
 			guardAddresses(tmpl.Tree)

@@ -19,9 +19,10 @@ type inliner struct {
 }
 
 // prepareInline decides whether and how the body's CSS is inlined: not
-// with Options.KeepCSS or without a <style> block in the templates.
+// with Options.KeepCSS, for a plain-text body, or without a <style> block
+// in the templates.
 func (t *Template) prepareInline() error {
-	if !t.hasStyle() {
+	if t.plain || !t.hasStyle() {
 		return nil
 	}
 	if t.opts.KeepCSS {

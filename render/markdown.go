@@ -62,7 +62,7 @@ var controlRE = regexp.MustCompile(`^\{\{-?\s*(?:(?:if|else|end|range|with|templ
 func (s *source) fromMarkdown() error {
 	md := s.src
 	if _, err := texttemplate.New("md").Funcs(textFuncs()).Parse(md); err != nil {
-		return parseError(s.file, s.line-1, err)
+		return parseError(s.file, s.line-1, md, err)
 	}
 	actions, lines, withPlaceholders := swapActions(md, s.line)
 	var out bytes.Buffer

@@ -16,9 +16,10 @@ type file struct {
 
 // writeBody writes the top-level Content-Type header, the blank line and the
 // MIME body: multipart/alternative (text, then html or multipart/related
-// html + inline images), inside multipart/mixed when there are attachments.
-// Boundaries are tag + "_" + idhex; "=_" never occurs in quoted-printable or
-// base64 output, so no part can contain a boundary.
+// html + inline images), or the text part alone when html is nil, inside
+// multipart/mixed when there are attachments. Boundaries are tag + "_" +
+// idhex; "=_" never occurs in quoted-printable or base64 output, so no part
+// can contain a boundary.
 func writeBody(b *bytes.Buffer, idhex string, text, html []byte, files []file) {
 	var attached, embedded []file
 	for _, f := range files {
@@ -43,6 +44,10 @@ func writeBody(b *bytes.Buffer, idhex string, text, html []byte, files []file) {
 }
 
 func writeAlternative(b *bytes.Buffer, idhex string, text, html []byte, embedded []file) {
+	if html == nil {
+		writeQP(b, "text/plain; charset=utf-8", text)
+		return
+	}
 	alt := "=_alt_" + idhex
 	writeMultipartHeader(b, "multipart/alternative", alt)
 	writeQP(b, "text/plain; charset=utf-8", text)

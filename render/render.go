@@ -173,6 +173,9 @@ func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (hea
 			case h.kind == kindBcc:
 				r.bcc = addrs
 			}
+			if t.proofTo != nil && (h == t.to || h.name == "Cc") {
+				continue // a proof copy has its own To and no Cc
+			}
 			if h.encoded != nil {
 				b.Write(h.encoded)
 			} else if h.tmpl != nil && len(addrs) > 0 && h.kind != kindBcc {
@@ -238,13 +241,21 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 
 	s.html.Reset()
-	if err := t.executeBody(&s.html, row.Fields); err != nil {
-		return nil, bodyError(row, key, "body", t.bodyFields, err)
+	var html []byte
+	if !t.plain {
+		if err := t.executeBody(&s.html, row.Fields); err != nil {
+			return nil, bodyError(row, key, "body", t.bodyFields, err)
+		}
+		html = s.html.Bytes()
 	}
 	s.text.Reset()
 	if t.text != nil {
 		if err := execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
-			return nil, bodyError(row, key, "text", t.textFields, err)
+			part := "text"
+			if t.plain {
+				part = "body"
+			}
+			return nil, bodyError(row, key, part, t.textFields, err)
 		}
 	} else {
 		s.text.WriteString(htmlToText(s.html.String()))
@@ -255,11 +266,23 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
+	mailFrom := hr.from.Address
+	if !t.opts.ReturnPath.IsZero() {
+		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
+	}
+	env := campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
 	s.out.Write(t.listID)
+	if t.proofTo != nil {
+		if err := t.writeProofHeaders(&s.out, hr); err != nil {
+			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
+		}
+		env.To = envelope(t.proofTo)
+		env.Primary = len(env.To)
+	}
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
-	writeBody(&s.out, idhex, s.text.Bytes(), s.html.Bytes(), files)
+	writeBody(&s.out, idhex, s.text.Bytes(), html, files)
 	var sig []byte
 	if t.opts.DKIM != nil {
 		if sig, err = t.sign(domain, s.out.Bytes()); err != nil {
@@ -267,15 +290,11 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		}
 	}
 
-	mailFrom := hr.from.Address
-	if !t.opts.ReturnPath.IsZero() {
-		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
-	}
 	return &campaign.Message{
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
+		Envelope:    env,
 		Data:        append(sig, s.out.Bytes()...),
 		Attachments: atts,
 	}, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,12 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// ProofTo, when set, makes every message a proof copy for these
+	// addresses: they are its only envelope recipients and its To header,
+	// it has no Cc, and its real To, Cc and Bcc addresses go into the
+	// ProofHeader header. The rest (Subject, body, DKIM, unsubscribe,
+	// List-Id, return path) is the real message's.
+	ProofTo []string
 	// ReturnPath, when not zero, is the envelope sender of every message
 	// instead of its From address; with a VERP placeholder it carries the
 	// row's token (campaign.VERPToken of CampaignID, the row and its key).
@@ -70,11 +77,12 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body    *htmltemplate.Template // the layout (or the body) and the templates it calls
-	sources map[string]*source     // the file of each template of body, by name
-	text    *texttemplate.Template // from TextPath, or derived from the body
+	body    *htmltemplate.Template // the layout (or the body) and the templates it calls; nil for a plain-text body
+	sources map[string]*source     // the file of each template of body (or of the plain body), by name
+	text    *texttemplate.Template // from TextPath, or derived from the body; the body itself when plain
 	textSrc string                 // TextPath's text ("" when derived)
 
+	plain     bool     // the body is plain text (no HTML tags): text is its template
 	markdown  bool     // the body is Markdown
 	extraHash []string // what besides the files goes into the hash
 	inline    *inliner // nil when CSS is not inlined
@@ -82,11 +90,16 @@ type Template struct {
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
 
-	attachDir string
-	root      *os.Root // nil when the template attaches nothing
+	attachDir   string
+	attachShown string   // attachDir as errors show it: absolute
+	root        *os.Root // nil when the template attaches nothing
 
 	unsub  *unsubscribe // nil without Options.UnsubscribeURL
 	listID []byte       // the List-Id header line, nil without Options.ListID
+
+	proofTo []*mail.Address // Options.ProofTo
+
+	warnings []Warning
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -129,6 +142,13 @@ func New(templatePath string, opts Options) (*Template, error) {
 			return nil, err
 		}
 	}
+	if t.proofTo, err = parseProofTo(opts.ProofTo); err != nil {
+		return nil, err
+	}
+	if opts.TextPath != "" && t.plain {
+		return nil, &campaign.InputError{File: opts.TextPath, Err: fmt.Errorf("render: the body of %s has no HTML tags, so it is sent as the text part itself: "+
+			"a separate text template is for HTML bodies", templatePath)}
+	}
 	if opts.TextPath != "" {
 		tsrc, err := os.ReadFile(opts.TextPath)
 		if err != nil {
@@ -136,9 +156,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = t.textSet(t.textSrc, false)
+		t.text, err = t.textSet("text", t.textSrc, false)
 		if err != nil {
-			return nil, parseError(opts.TextPath, 0, err)
+			return nil, parseError(opts.TextPath, 0, t.textSrc, err)
 		}
 		t.textFields = fieldsOf(t.text)
 	}
@@ -211,8 +231,13 @@ func (t *Template) parseFile(src string) error {
 	if t.to == nil {
 		return t.inputErr(1, "render: the template has no To header")
 	}
+	t.checkHeaderNames()
 
-	return t.parseBody(strings.Join(lines[end+1:], "\n"), end+2)
+	body := strings.Join(lines[end+1:], "\n")
+	if !t.markdown && t.opts.LayoutPath == "" && !isHTML(body) {
+		return t.parsePlainBody(body, end+2)
+	}
+	return t.parseBody(body, end+2)
 }
 
 // validName reports whether s is a header field name (RFC 5322 ftext).
@@ -237,15 +262,34 @@ func (t *Template) inputErr(line int, format string, args ...any) error {
 // way to get at the line.
 var parseErrLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:\d+:)? ?(.*)$`)
 
-// parseError turns a template parse error into an InputError for file, the
-// template's line 1 being file line offset+1.
-func parseError(file string, offset int, err error) error {
+// parseError turns the parse error of the template src into an
+// InputError for file, the template's line 1 being file line offset+1.
+func parseError(file string, offset int, src string, err error) error {
 	m := parseErrLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &campaign.InputError{File: file, Err: fmt.Errorf("render: %w", err)}
 	}
 	n, _ := strconv.Atoi(m[1])
-	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2])}
+	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2] + spacedColumnHint(src, m[2]))}
+}
+
+// undefinedFunc matches text/template's error for an unknown function.
+var undefinedFunc = regexp.MustCompile(`^function "([^"]+)" not defined$`)
+
+// spacedColumnHint explains the parse error msg of the template src when
+// it comes from a column name with a space written as a field:
+// {{.First Name}} reads as the field First given to a function Name.
+func spacedColumnHint(src, msg string) string {
+	m := undefinedFunc.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	field := regexp.MustCompile(`\.([\pL\pN_]+)\s+` + regexp.QuoteMeta(m[1]) + `\b`).FindStringSubmatch(src)
+	if field == nil {
+		return ""
+	}
+	name := field[1] + " " + m[1]
+	return fmt.Sprintf(`: for the column %q, whose name has a space, write {{index . %q}}`, name, name)
 }
 
 // openAttachDir opens the attachment folder if any header attaches a file.
@@ -262,6 +306,10 @@ func (t *Template) openAttachDir() error {
 	t.attachDir = t.opts.AttachDir
 	if t.attachDir == "" {
 		t.attachDir = filepath.Dir(t.path)
+	}
+	t.attachShown = t.attachDir
+	if abs, err := filepath.Abs(t.attachDir); err == nil {
+		t.attachShown = abs
 	}
 	root, err := os.OpenRoot(t.attachDir)
 	if err != nil {

@@ -280,6 +280,55 @@ func (r *Router) Send(ctx context.Context, msg *campaign.Message, begin func() e
 	}
 }
 
+// ProbeError is the failure of Router.Probe: a relay that cannot take a
+// message now, found before any message was sent.
+type ProbeError struct {
+	// Relay names the first relay (in configuration order) that failed;
+	// Err is its failure, a *campaign.DeliveryError or a context error.
+	Relay string
+	Err   error
+	// Others counts the other relays that failed too.
+	Others int
+}
+
+func (e *ProbeError) Error() string {
+	s := "sender: relay " + e.Relay + ": " + errorText(e.Err)
+	if e.Others > 0 {
+		s += fmt.Sprintf(" (and %d more relays failed)", e.Others)
+	}
+	return s
+}
+
+func (e *ProbeError) Unwrap() error { return e.Err }
+
+// Probe opens one connection to every relay at once (Pool.Probe), each
+// kept for the relay's first message. A relay that cannot be reached,
+// greets with a refusal, or refuses TLS or AUTH would fail or delay every
+// message it is given: Probe returns a *ProbeError naming it, and the
+// caller should stop before any message. Call it before the first Send.
+func (r *Router) Probe(ctx context.Context) error {
+	errs := make([]error, len(r.relays))
+	var wg sync.WaitGroup
+	for i, rl := range r.relays {
+		wg.Go(func() { errs[i] = rl.pool.Probe(ctx) })
+	}
+	wg.Wait()
+	var pe *ProbeError
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case pe == nil:
+			pe = &ProbeError{Relay: r.relays[i].Name, Err: err}
+		default:
+			pe.Others++
+		}
+	}
+	if pe == nil {
+		return nil
+	}
+	return pe
+}
+
 // Close closes every relay's pool (see Pool.Close). It returns nil.
 func (r *Router) Close() error {
 	r.closePools()

@@ -154,8 +154,8 @@ func facts(in Input) []fact {
 	if st.TemplateChanges > 0 {
 		fs = append(fs, fact{"Template changes allowed on resume", fmt.Sprint(st.TemplateChanges), "template_changes"})
 	}
-	if st.Resent > 0 {
-		fs = append(fs, fact{"Sent more than once (a resumed run sent them again)", fmt.Sprint(st.Resent), "resent"})
+	if st.MaybeTwice > 0 {
+		fs = append(fs, fact{"May have received the message twice (an attempt of unknown outcome was followed by another)", fmt.Sprint(st.MaybeTwice), "may_have_received_twice"})
 	}
 	if st.Recovered != "" {
 		fs = append(fs, fact{"Note", st.Recovered + " (a run may be writing it)", ""})

@@ -58,8 +58,10 @@ func newCSVSource(name string, in io.Reader, closer io.Closer, comma rune, opts 
 		return nil, &campaign.InputError{File: name, Err: err}
 	}
 	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(len(oleMagic))
+	head, _ := br.Peek(128)
 	switch {
+	case bytes.HasPrefix(head, zipMagic) && zipKind(head) != nil:
+		return nil, &campaign.InputError{File: name, Err: fmt.Errorf("this is %w", zipKind(head))}
 	case bytes.HasPrefix(head, zipMagic):
 		return nil, &campaign.InputError{File: name, Err: errors.New("this is a zip archive (an .xlsx workbook?), not CSV text: give the file the .xlsx extension")}
 	case bytes.HasPrefix(head, oleMagic):

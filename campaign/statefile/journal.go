@@ -30,6 +30,10 @@ type Header struct {
 	AllowTemplateChange bool
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Fresh starts an existing file anew: its records are dropped once the
+	// lock is held, as if the file had not existed (a dry run starts from
+	// nothing).
+	Fresh bool
 	// CountDeliveredSince, when not zero, makes Open count the
 	// delivered records of an existing file timed at or after it (to the
 	// second), for Deliveries: caps pass campaign.Since of their limits.
@@ -119,6 +123,12 @@ func (j *Journal) open(h Header) error {
 		}
 		j.warnings = append(j.warnings, fmt.Sprintf("state file %s was readable by others (mode %v): changed to 0600", j.path, fi.Mode().Perm()))
 	}
+	if h.Fresh && fi.Size() > 0 {
+		if err := f.Truncate(0); err != nil {
+			return fmt.Errorf("campaign: start the state file afresh: %w", err)
+		}
+		return j.create(h)
+	}
 	if fi.Size() == 0 {
 		return j.create(h)
 	}
@@ -205,7 +215,7 @@ func (j *Journal) resume(h Header) error {
 		j.torn = res.Torn
 		j.warnings = append(j.warnings, tornWarning(j.path, res.Torn))
 	}
-	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
+	j.id, j.idx, j.unknown = hdr.id, idx, idx.byStatus[stSending]
 	if hdr.templateHash != h.TemplateHash {
 		if !h.AllowTemplateChange {
 			return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
@@ -272,6 +282,19 @@ func (j *Journal) DeliveriesByRelay() map[string][]campaign.DeliveryCount {
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.
 func (j *Journal) Unknown() int { return j.unknown }
+
+// Settled returns how many recipients the state file recorded, when it
+// was opened, with a status that a run under policy p does not send again
+// (campaign.ResumePolicy.Sends): about the rows such a run skips.
+func (j *Journal) Settled(p campaign.ResumePolicy) int {
+	n := 0
+	for st := stSending; st < numStatus; st++ {
+		if !p.Sends(statusNames[st]) {
+			n += j.idx.byStatus[st]
+		}
+	}
+	return n
+}
 
 // Recovered describes the torn last line that Open ignored and
 // removed, or returns "" if there was none.

@@ -343,3 +343,31 @@ func TestJournalAfterClose(t *testing.T) {
 		t.Error("Record with an unknown status succeeded")
 	}
 }
+
+func TestJournalFreshStartsAnew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.csv.dry-run.state")
+	j := openJournal(t, path, header("old"))
+	send(t, j, 1, "ann@example.com", campaign.StatusDelivered)
+	id := j.CampaignID()
+	closeJournal(t, j)
+
+	// Another template, without AllowTemplateChange: Fresh drops what the
+	// file held, so there is nothing to mismatch.
+	h := header("new")
+	h.Fresh = true
+	j = openJournal(t, path, h)
+	if _, ok := j.Previous("ann@example.com"); ok {
+		t.Error("a fresh journal still knows an earlier record")
+	}
+	if j.CampaignID() == id {
+		t.Error("a fresh journal kept the old campaign id")
+	}
+	closeJournal(t, j)
+	st, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TemplateHash != "new" || st.Counts.Recipients != 0 {
+		t.Errorf("fresh state file: template %q, %d recipients; want new, 0", st.TemplateHash, st.Counts.Recipients)
+	}
+}

@@ -34,9 +34,10 @@ type State struct {
 	// Bounces lists the recipients whose status is bounced or complained,
 	// by row number, with the report that decided it.
 	Bounces []Failure `json:"bounces"`
-	// Resent counts recipients with more than one sending record: each of
-	// them may have received the message more than once.
-	Resent int `json:"resent"`
+	// MaybeTwice counts the recipients that may have received the message
+	// twice: an attempt whose outcome was unknown was followed by another
+	// (campaign.AttemptTrail).
+	MaybeTwice int `json:"may_have_received_twice"`
 	// LastActivity is the time of the last record.
 	LastActivity time.Time `json:"last_activity"`
 	// Recovered describes an unusable last line that was ignored, "" if
@@ -242,8 +243,8 @@ func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]in
 	c := &s.Counts
 	idx.each(func(key []byte, sl slot) {
 		c.Recipients++
-		if sl.sends > 1 {
-			s.Resent++
+		if sl.trail.MayHaveReceivedTwice() {
+			s.MaybeTwice++
 		}
 		switch sl.st {
 		case stDelivered:

@@ -100,7 +100,7 @@ func Merge(states ...*State) *State {
 		c.Complained += sc.Complained
 		c.SoftBounced += sc.SoftBounced
 		m.Bounces = append(m.Bounces, s.Bounces...)
-		m.Resent += s.Resent
+		m.MaybeTwice += s.MaybeTwice
 		m.Failures = append(m.Failures, s.Failures...)
 		m.Unknowns = append(m.Unknowns, s.Unknowns...)
 		m.Refused = append(m.Refused, s.Refused...)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
 // writeConfig writes a YAML config file into a new folder and returns its
@@ -132,5 +134,28 @@ func TestLogFlags(t *testing.T) {
 	wantCode(t, r, 0)
 	if r.stderr != "" {
 		t.Errorf("-q logged:\n%s", r.stderr)
+	}
+}
+
+// TestConfigPasswordReadableByOthersWarns checks that a config file that
+// holds smtp-password and that others may read is named in a warning,
+// which never shows the password; mode 0600 gives none.
+func TestConfigPasswordReadableByOthersWarns(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Auth("joe", "s3cret-right"))
+	for _, mode := range []os.FileMode{0o644, 0o600} {
+		data, tmpl := sendCampaign(t, 1)
+		cfg := writeConfig(t, "smtp-password: s3cret-right\n")
+		if err := os.Chmod(cfg, mode); err != nil {
+			t.Fatal(err)
+		}
+		r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://joe@"+srv.Addr(), "--auth", "plain", "--config", cfg)
+		wantCode(t, r, 0)
+		warned := strings.Contains(r.stderr, "holds smtp-password but others may read it (mode -rw-r--r--)")
+		if warned != (mode == 0o644) {
+			t.Errorf("mode %v: warned %v:\n%s", mode, warned, r.stderr)
+		}
+		if strings.Contains(r.stderr+r.stdout, "s3cret") {
+			t.Errorf("the password shows:\n%s", r.stderr)
+		}
 	}
 }

@@ -129,7 +129,20 @@ func readSecret(c *cli.Context, k secretKind) (string, error) {
 	if k.command != "" && c.String(k.command) != "" {
 		return runSecretCommand(c.Context, "--"+k.command, c.String(k.command))
 	}
-	return configString(c, k.configKey)
+	return configSecret(c, k)
+}
+
+// configSecret returns the config file's value of k.configKey, and logs a
+// warning (naming the key, never the value) when others may read the file.
+func configSecret(c *cli.Context, k secretKind) (string, error) {
+	v, err := configString(c, k.configKey)
+	if v != "" {
+		if fi, serr := os.Stat(c.String("config")); serr == nil && fi.Mode().Perm()&0o077 != 0 {
+			newLogger(c).Warn(fmt.Sprintf("the config file holds %s but others may read it (mode %v): chmod 600 it, "+
+				"or move the secret to %s or --%s", k.configKey, fi.Mode().Perm(), k.env, k.fileFlag), "config", c.String("config"))
+		}
+	}
+	return v, err
 }
 
 // readSecretFile returns the first line of the file path; where names the

@@ -76,8 +76,8 @@ func TestSendPartialAcceptance(t *testing.T) {
 	if st.Counts.Delivered != 3 || st.Counts.Failed != 1 {
 		t.Errorf("counts %+v, want 3 delivered and 1 failed", st.Counts)
 	}
-	if st.Resent != 0 {
-		t.Errorf("%d recipients counted as sent twice, want 0 (the retry went to cc3 alone)", st.Resent)
+	if st.MaybeTwice != 0 {
+		t.Errorf("%d recipients counted as sent twice, want 0 (the retry went to cc3 alone)", st.MaybeTwice)
 	}
 	if len(st.Refused) != 1 || st.Refused[0].Recipient != "cc2@example.com" || st.Refused[0].Code != 550 || st.Refused[0].Status != campaign.StatusFailed {
 		t.Errorf("refused %+v, want cc2 with 550", st.Refused)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -32,21 +33,26 @@ const (
 	exitFatalSMTP   = 6
 	exitStateLocked = 7
 	exitInterrupted = 130
+
+	// exitOwnCode marks the rule of errors that carry their exit code.
+	exitOwnCode = -1
 )
 
 // Outcomes of a send that finished without an error of its own but must not
 // exit 0.
 type (
-	// rowsFailed: rows failed permanently, now or in an earlier run.
+	// rowsFailed: rows failed permanently, now or (earlier of them) in
+	// an earlier run.
 	rowsFailed struct {
-		n     int64
-		state string
+		n, earlier int64
+		state      string
 	}
 	// rowsPending: temporary failures remain after retries, or unknown
 	// outcomes were left alone.
 	rowsPending struct{ n int64 }
-	// limitReached: --limit stopped the run before the data ended.
-	limitReached struct{}
+	// limitReached: --limit stopped the run before the data ended, with
+	// left rows for the next run. It exits 0: the run did what was asked.
+	limitReached struct{ left int64 }
 	// capReached: --max-per-day or --max-per-24h stopped the run until
 	// resumeAt.
 	capReached struct {
@@ -61,7 +67,11 @@ type (
 )
 
 func (e *rowsFailed) Error() string {
-	return fmt.Sprintf("%d rows failed permanently: see mailrun status --state %s", e.n, quoteArg(e.state))
+	s := fmt.Sprintf("%d rows failed permanently", e.n)
+	if e.earlier > 0 {
+		s += fmt.Sprintf(" (%d in an earlier run, left alone now: once the cause is fixed, --retry-failed sends them again)", e.earlier)
+	}
+	return s + ": see mailrun status --state " + quoteArg(e.state)
 }
 
 func (e *rowsPending) Error() string {
@@ -69,7 +79,7 @@ func (e *rowsPending) Error() string {
 }
 
 func (e *limitReached) Error() string {
-	return "--limit reached: run the same command again to send the next rows"
+	return fmt.Sprintf("--limit reached: %s left; run the same command again to continue", plural(int(e.left), "row"))
 }
 
 func (e *capReached) Error() string {
@@ -87,7 +97,8 @@ func (e *validateProblems) Error() string {
 }
 
 // exitRule is one line of exitRules: errors that match end the command with
-// code, and the message the user sees is message(err) ("" keeps err's own).
+// code (exitOwnCode: the error's own, from cli.Exit), and the message the
+// user sees is message(err) ("" keeps err's own).
 type exitRule struct {
 	name    string
 	code    int
@@ -136,6 +147,12 @@ var exitRules = []exitRule{
 			"Sign in again with your OAuth2 tool (the same application, with --oauth-client-id's id) to get a new one, " +
 			"save it with --oauth-refresh-token-file FILE (or MAILRUN_OAUTH_REFRESH_TOKEN), and run the same command again to resume"
 	}},
+	{"relay unusable before the first message", exitFatalSMTP, isType[*sender.ProbeError], func(err error) string {
+		if h := smtpHint(err); h != "" {
+			return "stopped before any message was sent: " + err.Error() + "; " + h + ", then run the same command again"
+		}
+		return "stopped before any message was sent: " + err.Error() + "; fix it and run the same command again"
+	}},
 	{"fatal SMTP error", exitFatalSMTP, func(err error) bool { return campaign.ClassOf(err) == campaign.Fatal }, func(err error) string {
 		if h := smtpHint(err); h != "" {
 			return "stopped: " + err.Error() + "; " + h + ", then run the same command again to resume"
@@ -154,12 +171,14 @@ var exitRules = []exitRule{
 	}},
 	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
+	{"proof copies failed", exitRowsFailed, isType[*proofsFailed], nil},
 	{"rows pending", exitPending, isType[*rowsPending], nil},
-	{"limit reached", exitPending, isType[*limitReached], nil},
+	{"limit reached", exitOK, isType[*limitReached], nil},
 	{"cap reached", exitPending, isType[*capReached], nil},
 	{"outside the send window", exitPending, isType[*outsideWindow], nil},
 	{"validate found problems", exitInput, isType[*validateProblems], nil},
-	{"cli.Exit", 0, func(err error) bool {
+	{"send not confirmed", exitFailure, func(err error) bool { return errors.Is(err, errNotConfirmed) }, nil},
+	{"cli.Exit", exitOwnCode, func(err error) bool {
 		var ec cli.ExitCoder
 		return errors.As(err, &ec) && ec.ExitCode() != 0
 	}, nil},
@@ -177,13 +196,25 @@ func inputMessage(err error) string {
 	var (
 		de *source.DelimiterError
 		ee *source.EncodingError
+		me *render.MissingColumnsError
 	)
 	switch {
 	case errors.As(err, &de):
 		return err.Error() + "; if so, pass --delimiter " + strconv.QuoteRune(de.Guess)
 	case errors.As(err, &ee):
-		return err.Error() + ": if Excel saved it in a local encoding, pass it with --encoding, for example " +
-			"--encoding cp949 for Korean (others: " + source.EncodingExamples + "), or save it as \"CSV UTF-8\""
+		var others []string
+		for _, e := range strings.Split(source.EncodingExamples, ", ") {
+			if e != "cp949" {
+				others = append(others, e)
+			}
+		}
+		return err.Error() + ": if Excel saved it in a local encoding, pass it with --encoding, for example --encoding cp949 for Korean " +
+			"(others: " + strings.Join(others, ", ") + "), or save it as \"CSV UTF-8\""
+	case errors.As(err, &me) && len(me.Columns) == 1:
+		if i := strings.IndexAny(me.Columns[0], ";\t|,"); i >= 0 {
+			return err.Error() + "; the header was read as one column: if " + strconv.QuoteRune(rune(me.Columns[0][i])) +
+				" separates the fields, pass --delimiter " + strconv.QuoteRune(rune(me.Columns[0][i]))
+		}
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
 	}
@@ -238,7 +269,7 @@ func exitCode(err error) int {
 	switch {
 	case r == nil:
 		return exitFailure
-	case r.code == 0: // cli.Exit
+	case r.code == exitOwnCode:
 		var ec cli.ExitCoder
 		errors.As(err, &ec)
 		return ec.ExitCode()

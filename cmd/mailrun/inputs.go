@@ -35,8 +35,8 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 
 // openTemplate parses the message template named by --template, with
 // --text, --key, --layout, --partials, --inline-css and --attach-dir
-// (default: the template's folder), and the DKIM, unsubscribe and return
-// path flags where the command has them, for the campaign
+// (default: the template's folder), and the DKIM, unsubscribe, return path
+// and --test-to flags where the command has them, for the campaign
 // campaignID (which goes into every Message-ID; "" is allowed when the
 // template is only parsed to be hashed or checked). It returns a usage
 // error (exit 2) when --template is missing, renderCompliance's errors, and
@@ -59,6 +59,10 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err != nil {
 		return nil, asUsageError(fmt.Errorf("--return-path: %w", err))
 	}
+	proofTo, err := proofAddresses(c)
+	if err != nil {
+		return nil, err
+	}
 	return render.New(path, render.Options{
 		ReturnPath:     returnPath,
 		CampaignID:     campaignID,
@@ -68,6 +72,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		ProofTo:        proofTo,
 		ListID:         c.String("list-id"),
 		LayoutPath:     c.String("layout"),
 		PartialsDir:    c.String("partials"),

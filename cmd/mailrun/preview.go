@@ -95,6 +95,9 @@ func runPreview(c *cli.Context) error {
 	if err := out.WriteFile("index.html", buf.Bytes()); err != nil {
 		return err
 	}
+	for _, w := range tmpl.Warnings() {
+		fmt.Fprintf(c.App.Writer, "warning: %s\n", oneLine(w.String()))
+	}
 	fmt.Fprintf(c.App.Writer, "preview: wrote %s and index.html to %s\n", plural(idx.Messages, "message"), dir)
 	if idx.Failed > 0 {
 		fmt.Fprintf(c.App.Writer, "preview: %s failed to render (listed in index.html)\n", plural(idx.Failed, "row"))

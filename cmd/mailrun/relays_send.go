@@ -46,6 +46,11 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 	if err != nil {
 		return nil, usageError("--rate: " + err.Error())
 	}
+	if p := c.String("tls-policy"); p != "" {
+		if _, err := sender.ParseURL("smtp://localhost", p); err != nil {
+			return nil, asUsageError(fmt.Errorf("--tls-policy: %w", err))
+		}
+	}
 	if c.Int("max-rcpt-per-message") < 0 {
 		return nil, usageError("--max-rcpt-per-message must be 0 (no cap) or more")
 	}
@@ -125,11 +130,12 @@ func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivere
 	return rt, rt.Workers(), nil
 }
 
+// rateText describes the rate of s: "unlimited rate" or "at most 10/s".
 func rateText(s relaySpec) string {
-	if s.rate > 1e300 {
-		return "unlimited"
+	if s.rate > 1e300 || s.rate <= 0 {
+		return "unlimited rate"
 	}
-	return strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
+	return "at most " + strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
 }
 
 // watchRelays makes a sender.Router report the relays out of rotation to

@@ -17,7 +17,8 @@ import (
 // reportFixture writes two state files, the shards of one list of 40
 // recipients at four domains (and one hostile key), sent over 90 minutes
 // through two relays: deliveries, permanent and temporary failures, an
-// unknown outcome, a duplicate and a suppressed row.
+// unknown outcome, one that may have arrived twice, a duplicate and a
+// suppressed row.
 func reportFixture(t *testing.T) []string {
 	t.Helper()
 	dir := t.TempDir()
@@ -51,6 +52,17 @@ func reportFixture(t *testing.T) []string {
 				o.Status = campaign.StatusSuppressed
 			default:
 				o.Status, o.Reply = campaign.StatusDelivered, "250 2.0.0 Ok: queued as Q"+fmt.Sprint(row)
+			}
+			if row == 11 { // cut past the final dot, then delivered again: it may have arrived twice
+				if err := j.Sending(msg); err != nil {
+					t.Fatal(err)
+				}
+				cut := campaign.Outcome{Row: row, Key: key, MessageID: msg.ID, Attempts: 1, Relay: o.Relay, Time: clock,
+					Status: campaign.StatusDeferred, Ambiguous: true, Reply: "connection lost after the final dot"}
+				if err := j.Record(cut); err != nil {
+					t.Fatal(err)
+				}
+				o.Attempts = 2
 			}
 			if o.Status != campaign.StatusSuppressed {
 				if err := j.Sending(msg); err != nil {
@@ -193,6 +205,9 @@ func TestReportMatchesStatus(t *testing.T) {
 	states := reportFixture(t)
 	_, page := writeReport(t, states)
 	checkNumbers(t, page, states)
+	if !strings.Contains(page, `data-json="may_have_received_twice">1<`) {
+		t.Error("the page does not show the recipient that may have received the message twice")
+	}
 	_, one := writeReport(t, states[:1])
 	checkNumbers(t, one, states[:1])
 	if strings.Contains(one, `data-shard=`) {

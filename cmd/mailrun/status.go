@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,11 +23,11 @@ func statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show what was delivered, failed and is pending; write the failed rows to a CSV file",
-		UsageText: `mailrun status --state FILE [--data FILE] [--failed-csv OUT] [--csv OUT] [--json]
+		UsageText: `mailrun status (--state FILE | --data FILE) [--failed-csv OUT] [--csv OUT] [--suppress-out FILE] [--json]
 
 Examples:
-  mailrun status --state recipients.csv.state
-  mailrun status --state recipients.csv.state --data recipients.csv --failed-csv retry.csv
+  mailrun status --data recipients.csv
+  mailrun status --state recipients.csv.state --failed-csv retry.csv
   mailrun status --state recipients.csv.state --csv outcomes.csv`,
 		Description: `Reads the state file without locking it, so it also works while a send is
 running (a record being written is ignored). Counts recipients by their last
@@ -35,13 +36,15 @@ remained; the same send command retries them), unknown (the run stopped
 between sending and the server's reply; the next send sends them again with
 the same Message-ID), then lists the failures.
 
-With --data, also counts the pending rows: the rows the same send command
-would send, by the rule it resumes by: rows without a record, deferred,
+Without --state, reads the state file of --data: the data file's path +
+.state. With --data, also counts the pending rows: the rows the same send
+command would send, by the rule it resumes by: rows without a record, deferred,
 unknown and suppressed ones (suppression lists are checked again at each
 run), and duplicates of those. Rows are matched by row number, so give the
 data file the campaign was sent from, unchanged.
 
---failed-csv OUT (needs --data) writes the failed and deferred rows with all
+--failed-csv OUT writes the failed and deferred rows (of --data, else of the
+data file the state file records) with all
 their original columns plus status, code and error columns (reused if the
 data already has them), ready to be fixed and sent as a new campaign. The
 file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.
@@ -111,16 +114,28 @@ type statusReport struct {
 
 // runStatus is the Action of status.
 func runStatus(c *cli.Context) error {
-	if len(c.StringSlice("state")) == 0 {
-		return usageError("status needs --state (or " + envVars("state")[0] + ", or state: in the --config file)")
+	states := c.StringSlice("state")
+	if len(states) == 0 {
+		data := c.String("data")
+		if data == "" || data == "-" {
+			return usageError("status needs --state, or --data when the state file is the data file's path + .state")
+		}
+		states = []string{data + ".state"}
 	}
 	out := c.String("failed-csv")
-	if out != "" && c.String("data") == "" {
-		return usageError("--failed-csv needs --data: the failed rows are copied from the data file")
-	}
-	st, _, cross, err := readStates(c.StringSlice("state"))
+	st, _, cross, err := readStates(states)
 	if err != nil {
 		return err
+	}
+	if out != "" && c.String("data") == "" {
+		// The failed rows are copied from the data file the state file
+		// records.
+		if _, err := os.Stat(st.DataFile); st.DataFile == "" || err != nil {
+			return usageError(fmt.Sprintf("--failed-csv needs --data: the failed rows are copied from the data file (the state file records %q, which is not here)", st.DataFile))
+		}
+		if err := c.Set("data", st.DataFile); err != nil {
+			return err
+		}
 	}
 	rep := statusReport{State: st, CrossDelivered: cross}
 	if so := c.String("suppress-out"); so != "" {
@@ -130,7 +145,7 @@ func runStatus(c *cli.Context) error {
 		rep.SuppressOut = so
 	}
 	if out := c.String("csv"); out != "" {
-		h, err := statefile.ReadHistory(c.StringSlice("state")...)
+		h, err := statefile.ReadHistory(states...)
 		if err != nil {
 			return err
 		}
@@ -285,8 +300,10 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
 		}
 	}
-	if st.Resent > 0 {
-		fmt.Fprintf(w, "\nSent more than once (a resumed run sent them again): %s; receivers may see duplicates.\n", plural(st.Resent, "recipient"))
+	if st.MaybeTwice > 0 {
+		fmt.Fprintf(w, "\nMay have received the message twice: %s. An attempt whose outcome was unknown (the connection\n"+
+			"was lost after the message, or the run stopped) was followed by another; both copies carry the same\n"+
+			"Message-ID, so most mail programs show one.\n", plural(st.MaybeTwice, "recipient"))
 	}
 	if st.Recovered != "" {
 		fmt.Fprintf(w, "\nNote: %s (a run may be writing it).\n", st.Recovered)

@@ -212,3 +212,23 @@ func squeeze(s string) string {
 	}
 	return s
 }
+
+// TestStatusFindsTheStateAndDataFiles checks that status needs no --state
+// when the state file is the data file's path + .state, and that
+// --failed-csv reads the data file the state file records when --data is
+// not given.
+func TestStatusFindsTheStateAndDataFiles(t *testing.T) {
+	dir, data, _ := statusFixture(t)
+	r := mailrun(t, "", "status", "--data", data)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "pending") || !strings.Contains(r.stdout, data+".state") {
+		t.Errorf("status --data did not read %s.state:\n%s", data, r.stdout)
+	}
+	t.Chdir(dir) // the fixture's state file records list.csv
+	out := filepath.Join(dir, "failed.csv")
+	r = mailrun(t, "", "status", "--state", "list.csv.state", "--failed-csv", out)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "Wrote 3 rows to "+out) {
+		t.Errorf("--failed-csv without --data:\n%s", r.stdout)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +155,43 @@ func TestOneLine(t *testing.T) {
 		if got := oneLine(tt.in); got != tt.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestValidateJSON checks validate --json: one JSON object on stdout with
+// the counts, each problem with its row, key and column, and the
+// warnings; the exit code as without --json.
+func TestValidateJSON(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "list.csv")
+	writeFile(t, data, "email,name\nann@example.com,Ann\nnot-an-address,Bob\nann@example.com,Ann again\n")
+	tmpl := filepath.Join(dir, "t.txt")
+	writeFile(t, tmpl, "From: me@example.com\nTo: {{.name}} <{{.email}}>\nSubjet: hi\n\nHi {{.name}}\n")
+	r := mailrun(t, "", "validate", "--data", data, "--template", tmpl, "--json")
+	wantCode(t, r, 3)
+	var rep struct {
+		Rows, Messages int
+		Recipients     int `json:"envelope_recipients"`
+		Duplicates     int `json:"duplicate_keys"`
+		Problems       []struct {
+			Row                int
+			Key, Column, Error string
+		}
+		Warnings []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+	}
+	if rep.Rows != 3 || rep.Messages != 1 || rep.Recipients != 1 || rep.Duplicates != 1 || len(rep.Problems) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	if p := rep.Problems[0]; p.Row != 2 || p.Column != "email" || !strings.Contains(p.Error, "not an email address") {
+		t.Errorf("first problem %+v", p)
+	}
+	if p := rep.Problems[1]; p.Row != 3 || p.Key != "ann@example.com" || p.Error != "duplicate of row 1" {
+		t.Errorf("second problem %+v", p)
+	}
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], `did you mean "Subject"?`) {
+		t.Errorf("warnings %q", rep.Warnings)
 	}
 }
