@@ -82,6 +82,11 @@ type Message struct {
 	// during Send: the name of the relay of the last attempt. It is empty
 	// otherwise.
 	Relay string
+	// Sent and Refused record, across the attempts of the message, what
+	// the servers said of each envelope recipient; see Pending, MarkSent
+	// and Refuse. Both are nil until an attempt reports something.
+	Sent    []string
+	Refused []Refusal
 }
 
 // Renderer turns rows into messages. A Renderer is safe for concurrent use.
@@ -102,9 +107,17 @@ type Renderer interface {
 // Sender delivers messages. Send is safe for concurrent use; the runner calls
 // it from Workers goroutines at most.
 type Sender interface {
-	// Send makes one delivery attempt of msg and returns the server's final
-	// reply to the message data (for example "250 2.0.0 Ok: queued as
-	// 4Bx1").
+	// Send makes one delivery attempt of msg to its pending recipients
+	// (msg.Pending) and returns the server's final reply to the message
+	// data (for example "250 2.0.0 Ok: queued as 4Bx1"; the replies of
+	// every transaction, joined by "; ", when the attempt needed several).
+	//
+	// Send records in msg what the server said of each recipient: MarkSent
+	// for those it took the message for, Refuse for those it refused. A nil
+	// error means the message reached every pending recipient that Send did
+	// not refuse. An error means the attempt failed for the pending
+	// recipients not marked sent (an attempt of several transactions may
+	// have reached some).
 	//
 	// Send first waits for what the attempt needs (the sender's rate limit,
 	// a connection); if ctx ends meanwhile it returns ctx.Err() and nothing
@@ -159,6 +172,17 @@ const (
 	// StatusSuppressed: not sent because a To recipient is on a
 	// suppression list (see Suppression).
 	StatusSuppressed Status = "suppressed"
+	// StatusBounced: a bounce came back after delivery and the address is
+	// suppressed (a hard bounce, or the soft bounce that reached the soft
+	// limit: see BouncePolicy).
+	StatusBounced Status = "bounced"
+	// StatusComplained: the recipient reported the message as spam (or
+	// fraud, or a virus); the address is suppressed.
+	StatusComplained Status = "complained"
+	// StatusSoftBounced: a soft bounce below the soft limit. It is
+	// counted towards the limit and changes nothing else: it is never a
+	// recipient's status (see MergeStatus).
+	StatusSoftBounced Status = "soft-bounced"
 )
 
 // Outcome is the result of delivering (or not delivering) one row.
@@ -175,13 +199,28 @@ type Outcome struct {
 	Enhanced string
 	// Recipient is the envelope recipient the server refused, if any.
 	Recipient string
+	// Refused lists the envelope recipients the message did not reach, each
+	// with its last refusal: a Cc or Bcc that the server refused while the
+	// message went to the others (Status delivered), or the To recipients of
+	// a row that failed. Class Temporary means it may be tried again.
+	Refused []Refusal
 	// Attempts counts the delivery attempts made this run.
 	Attempts int
-	// Ambiguous is true when the last attempt failed after the final "." of
-	// DATA: the server may have taken the message.
+	// Ambiguous is true when an attempt of this run failed after the final
+	// "." of DATA: the server may have taken the message (see RecordStatus).
 	Ambiguous bool
 	// Relay names the relay of the last attempt (Message.Relay), empty
 	// when the sender has a single server.
 	Relay string
-	Time  time.Time
+	// Interim is true for the record of an attempt whose message goes on
+	// (a retry, or another relay, follows): it settles nothing, and no
+	// count of a run's outcomes includes it. It is not recorded.
+	Interim bool
+	// Kind and Notice are set on the outcomes that bounces and complaints
+	// bring later (StatusBounced, StatusSoftBounced, StatusComplained):
+	// the kind of the report, and the id of the notice it came from
+	// (Notice.ID), by which the same notice read twice is booked once.
+	Kind   BounceKind
+	Notice string
+	Time   time.Time
 }

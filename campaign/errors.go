@@ -32,9 +32,30 @@ func (c Class) String() string {
 	return "class(" + strconv.Itoa(int(c)) + ")"
 }
 
+// Scope says what a refusal concerns, hence who must act on it.
+type Scope int
+
+const (
+	// ScopeNone: no reply says (a lost connection, a timeout, a local
+	// check), or the reply concerns none of the below.
+	ScopeNone Scope = iota
+	// ScopeRecipient: one envelope recipient (DeliveryError.Recipient).
+	ScopeRecipient
+	// ScopeMessage: this message, such as its size or its content.
+	ScopeMessage
+	// ScopeSession: the relay or mailrun's configuration, such as the
+	// greeting, EHLO, TLS, AUTH, the sender address or the client host.
+	// It never counts against a recipient.
+	ScopeSession
+)
+
 // DeliveryError is a failed delivery attempt, classified by meaning.
 type DeliveryError struct {
 	Class Class
+	// Scope says what the refusal concerns; Throttle that the server asked
+	// the client to slow down (the only failures that lower the rate).
+	Scope    Scope
+	Throttle bool
 	// Code is the SMTP reply code, 0 when there was none (dropped
 	// connection, timeout, TLS failure).
 	Code int
@@ -53,7 +74,7 @@ type DeliveryError struct {
 }
 
 func (e *DeliveryError) Error() string {
-	s := e.Class.String()
+	s := e.label()
 	if e.Code != 0 {
 		s += " " + strconv.Itoa(e.Code)
 		if e.Enhanced != "" {
@@ -76,6 +97,38 @@ func (e *DeliveryError) Error() string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
+// label names the failure's kind for Error: "throttled", "recipient
+// refused", "message refused", "session refused" (with "temporarily" when
+// not permanent), else its Class.
+func (e *DeliveryError) label() string {
+	var s string
+	switch {
+	case e.Throttle:
+		return "throttled"
+	case e.Scope == ScopeRecipient:
+		s = "recipient refused"
+	case e.Scope == ScopeMessage:
+		s = "message refused"
+	case e.Scope == ScopeSession:
+		s = "session refused"
+	default:
+		return e.Class.String()
+	}
+	if e.Class == Temporary {
+		s += " temporarily"
+	}
+	return s
+}
+
+// asDeliveryError returns the *DeliveryError in err's chain, or nil.
+func asDeliveryError(err error) *DeliveryError {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
+}
+
 // ErrNoRelay is the error (inside a Fatal *DeliveryError) of a sender that
 // spreads messages over several relays when none of them may take a message
 // now: each is out of rotation after failures, or has reached its daily
@@ -85,8 +138,7 @@ var ErrNoRelay = errors.New("campaign: every relay is out of rotation")
 // ClassOf returns the Class of err: the Class of a *DeliveryError in its
 // chain, else 0.
 func ClassOf(err error) Class {
-	var de *DeliveryError
-	if errors.As(err, &de) {
+	if de := asDeliveryError(err); de != nil {
 		return de.Class
 	}
 	return 0

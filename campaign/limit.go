@@ -6,16 +6,16 @@ import (
 	"time"
 )
 
-// Limit names one of the bounds that keep a hostile or broken input from
+// LimitKind names one of the bounds that keep a hostile or broken input from
 // exhausting memory or time.
-type Limit int
+type LimitKind int
 
 // The limits. The sources bound fields, rows and workbooks; the renderer
 // bounds attachments, messages and render time.
 const (
 	// LimitFieldSize bounds a CSV field, an XLSX cell or shared string,
 	// and any run of text or markup in a workbook.
-	LimitFieldSize Limit = iota + 1
+	LimitFieldSize LimitKind = iota + 1
 	// LimitRowSize bounds the fields of one row together.
 	LimitRowSize
 	// LimitRowCells bounds the cells of one row.
@@ -32,10 +32,11 @@ const (
 	LimitRenderTime
 )
 
-// LimitError means an input goes over a Limit. The error that carries it (a
-// *RowError or an *InputError) names the row, the column or the file.
+// LimitError means an input goes over a limit of some Kind. The error that
+// carries it (a *RowError or an *InputError) names the row, the column or
+// the file.
 type LimitError struct {
-	Limit Limit
+	Kind LimitKind
 	// Max is the limit: bytes, a count, or a time.Duration for
 	// LimitRenderTime.
 	Max int64
@@ -45,7 +46,7 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	switch e.Limit {
+	switch e.Kind {
 	case LimitRowCells:
 		return fmt.Sprintf("%s has more than %d cells", e.What, e.Max)
 	case LimitXLSXStrings:

@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 )
 
@@ -116,5 +115,5 @@ func asRowError(num int, key string, err error) *RowError {
 		}
 		return re
 	}
-	return &RowError{Row: num, Key: key, Err: fmt.Errorf("%w", err)}
+	return &RowError{Row: num, Key: key, Err: err}
 }

@@ -23,13 +23,20 @@ type Progress struct {
 	// suppressed is last so that the block above keeps its alignment.
 	suppressed atomic.Int64
 	otherShard atomic.Int64
+	settled    atomic.Int64 // rows an earlier run settled, expected to be skipped
+	limit      atomic.Int64 // Runner.Limit
 	relaysOut  atomic.Pointer[[]string]
+	waiting    atomic.Int64 // unix nanoseconds of the send window's opening, 0 when not waiting
 }
 
 // Snapshot is a consistent-enough copy of the counters at one moment.
 type Snapshot struct {
 	// Total is the number of rows expected (0 when unknown).
 	Total int64
+	// Settled is the number of rows an earlier run settled, which this
+	// run is expected to skip (see SetSettled); Limit is the Runner's
+	// Limit (0: none).
+	Settled, Limit int64
 	// Read counts the rows taken from the source.
 	Read int64
 	// Sent counts the messages delivered this run.
@@ -56,6 +63,9 @@ type Snapshot struct {
 	RelaysOut []string
 	// InFlight is the number of delivery attempts under way right now.
 	InFlight int64
+	// WaitingUntil is when the send window opens, while the run waits for
+	// it; zero otherwise.
+	WaitingUntil time.Time
 	// Elapsed is the time since the run began.
 	Elapsed time.Duration
 }
@@ -68,8 +78,23 @@ func (p *Progress) SetRelaysOut(names []string) {
 	p.relaysOut.Store(&names)
 }
 
+// setWaiting records that the run waits for the send window until t (zero:
+// it does not wait), and reports whether that changed.
+func (p *Progress) setWaiting(t time.Time) bool {
+	var n int64
+	if !t.IsZero() {
+		n = t.UnixNano()
+	}
+	return p.waiting.Swap(n) != n
+}
+
 // SetTotal records how many rows the run expects, for an ETA.
 func (p *Progress) SetTotal(n int64) { p.total.Store(n) }
+
+// SetSettled records how many of the rows an earlier run settled (the
+// state file's recipients that the run does not send again), for an ETA:
+// skipping them is no work.
+func (p *Progress) SetSettled(n int64) { p.settled.Store(n) }
 
 func (p *Progress) begin() {
 	p.start.CompareAndSwap(0, time.Now().UnixNano())
@@ -79,6 +104,8 @@ func (p *Progress) begin() {
 func (p *Progress) Snapshot() Snapshot {
 	s := Snapshot{
 		Total:      p.total.Load(),
+		Settled:    p.settled.Load(),
+		Limit:      p.limit.Load(),
 		Read:       p.read.Load(),
 		Sent:       p.sent.Load(),
 		Failed:     p.failed.Load(),
@@ -93,15 +120,31 @@ func (p *Progress) Snapshot() Snapshot {
 	if out := p.relaysOut.Load(); out != nil && len(*out) > 0 {
 		s.RelaysOut = *out
 	}
+	if w := p.waiting.Load(); w != 0 {
+		s.WaitingUntil = time.Unix(0, w)
+	}
 	if st := p.start.Load(); st != 0 {
 		s.Elapsed = time.Since(time.Unix(0, st))
 	}
 	return s
 }
 
-// Done is the number of rows whose fate this run is settled.
-func (s Snapshot) Done() int64 {
-	return s.Sent + s.Failed + s.Deferred + s.Skipped + s.Duplicates + s.Suppressed + s.OtherShard
+// Work returns how many rows of this run's work (rows taken for delivery:
+// sent, failed, deferred or suppressed) are done, and an estimate of how
+// many there are in all: the data's rows, less those an earlier run
+// settled (Settled, or the rows skipped so far when more), the duplicates
+// and the rows of other shards seen so far, at most Limit, and never fewer
+// than the rows done or under way. total is 0 when Total is unknown.
+func (s Snapshot) Work() (done, total int64) {
+	done = s.Sent + s.Failed + s.Deferred + s.Suppressed
+	if s.Total <= 0 {
+		return done, 0
+	}
+	total = s.Total - max(s.Settled, s.Skipped) - s.Duplicates - s.OtherShard
+	if s.Limit > 0 {
+		total = min(total, s.Limit)
+	}
+	return done, max(total, done+s.InFlight+s.Retrying)
 }
 
 // Rate is the delivery rate in messages per second since the run began.
@@ -112,17 +155,14 @@ func (s Snapshot) Rate() float64 {
 	return float64(s.Sent) / s.Elapsed.Seconds()
 }
 
-// ETA estimates the time left, or returns false when it cannot (no total,
-// nothing settled yet).
+// ETA estimates the time left: the rows of work left (see Work) at the
+// pace of the work done so far. It returns false when it cannot (no total,
+// no work done yet).
 func (s Snapshot) ETA() (time.Duration, bool) {
-	done := s.Done()
-	if s.Total <= 0 || done == 0 || s.Elapsed <= 0 {
+	done, total := s.Work()
+	if total <= 0 || done == 0 || s.Elapsed <= 0 {
 		return 0, false
 	}
-	left := s.Total - done
-	if left < 0 {
-		left = 0
-	}
 	per := s.Elapsed / time.Duration(done)
-	return per * time.Duration(left), true
+	return per * time.Duration(total-done), true
 }

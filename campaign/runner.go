@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +32,10 @@ type Runner struct {
 	// further retry waits twice as long, with ±50% jitter, capped at 5m.
 	RetryWait time.Duration
 	// Limit caps the number of rows taken for delivery this run (0: no
-	// cap); a row taken that then fails to render or is suppressed counts.
+	// cap; negative is an error); a row taken that then fails to render or
+	// is suppressed counts. Once the cap is reached, the rest of the data
+	// is read only to count the rows the next run would take
+	// (Summary.Left); those rows count nowhere else.
 	Limit int
 	// RetryFailed also sends rows recorded as permanently failed.
 	RetryFailed bool
@@ -40,16 +44,28 @@ type Runner struct {
 	SkipUnknown bool
 
 	// Suppress, when set, keeps suppressed addresses from being mailed
-	// (see runState.suppress). MaxPerDay caps the deliveries of a calendar
-	// day in Location (nil: time.Local), counting DeliveredToday from the
-	// state file (JournalHeader.CountDeliveredSince) and this run's; see
-	// dayCap. Reaching it stops the run like a cancel, without recording the
-	// rows not taken, and sets Summary.CapReached. Now (nil: time.Now) gives
-	// the days and the time of outcome records.
-	Suppress                  *Suppression
-	MaxPerDay, DeliveredToday int
-	Location                  *time.Location
-	Now                       func() time.Time
+	// (see runState.suppress). Limits cap the run's deliveries per
+	// calendar day or rolling period (see Cap), counting Delivered, the
+	// deliveries the state file records since Since(Limits, now), and this
+	// run's. Reaching one stops the run like a cancel, without recording
+	// the rows not taken, and sets Summary.CapReached. Now (nil: time.Now)
+	// gives the time of the limits and of outcome records.
+	Suppress  *Suppression
+	Limits    []Limit
+	Delivered []DeliveryCount
+	Now       func() time.Time
+
+	// Schedule, when set, restricts sending to its windows: outside them
+	// every attempt waits for the next opening (Progress shows until when),
+	// or, with NoWait, the run stops like a cancel and sets
+	// Summary.OutsideWindow.
+	Schedule *Schedule
+	NoWait   bool
+
+	// Pacer, when set, spaces the attempts by recipient domain: a message
+	// whose domains must wait is held back without occupying a worker, and
+	// the others go on.
+	Pacer Pacer
 
 	// Shard, when its N is above 1, restricts the run to the rows whose
 	// recipient key falls in shard I of N (see Shard.Has); the others are
@@ -71,13 +87,20 @@ type Summary struct {
 	// UnknownSkipped counts rows left alone because their outcome is
 	// unknown and SkipUnknown is set.
 	UnknownSkipped int64
-	// Limited is true when Limit stopped the run before the data ended.
+	// Limited is true when Limit stopped the run before the data ended:
+	// Left rows remain for the next run (rows to send, and rows the source
+	// could not read, which the next run records).
 	Limited bool
+	Left    int64
 	// Interrupted is true when the context ended the run early.
 	Interrupted bool
-	// CapReached: MaxPerDay stopped the run until ResumeAt (next midnight).
+	// CapReached: Cap, one of the Limits, stopped the run until ResumeAt.
 	CapReached bool
-	ResumeAt   time.Time
+	Cap        Limit
+	// OutsideWindow: the Schedule is closed and NoWait stopped the run
+	// until ResumeAt, its next opening.
+	OutsideWindow bool
+	ResumeAt      time.Time
 	// Unrecorded counts the outcomes the journal accepted but could not
 	// write (see Unrecord); the counts above leave them out.
 	Unrecorded int64
@@ -120,6 +143,13 @@ type job struct {
 	msg      *Message // nil until a worker renders row
 	attempts int
 	lastErr  error
+	// replies are the final replies of the attempts that reached someone;
+	// ambiguous is true once an attempt failed after the final dot.
+	replies   []string
+	ambiguous bool
+	// paced holds the recipients the Pacer admitted the attempt under way
+	// for (see pace).
+	paced []string
 }
 
 // Run executes the campaign. It checks the template's columns against the
@@ -152,10 +182,20 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if err := r.Shard.Validate(); err != nil {
 		return Summary{}, err
 	}
+	if r.Limit < 0 {
+		return Summary{}, errors.New("campaign: a negative Limit")
+	}
 	if err := r.Renderer.Check(r.Source.Columns()); err != nil {
 		return Summary{}, err
 	}
+	r.Progress.limit.Store(int64(r.Limit))
 	r.Progress.begin()
+	if r.Schedule != nil && r.NoWait {
+		if open, at := r.Schedule.Next(r.Now()); !open {
+			// Closed from the start: not a row is read.
+			return Summary{Snapshot: r.Progress.Snapshot(), OutsideWindow: true, ResumeAt: at}, nil
+		}
+	}
 
 	stopCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -163,9 +203,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		Source: r.Source, Renderer: r.Renderer, Shard: r.Shard, Previous: r.Journal.Previous,
 		Policy: ResumePolicy{RetryFailed: r.RetryFailed, SkipUnknown: r.SkipUnknown},
 	}}
-	if r.MaxPerDay > 0 {
-		st.cap = NewDayCap(r.MaxPerDay, r.DeliveredToday, r.Location, r.Now)
-	}
+	st.cap = NewCap(r.Limits, r.Delivered, r.Now)
 	// Senders take the stop context: a stop ends every wait at once (rate,
 	// connection), while a transaction already begun runs to its end.
 	var workers sync.WaitGroup
@@ -185,7 +223,10 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	st.mu.Lock()
 	fatal, jerr := st.fatal, st.journalErr
 	if st.capHit {
-		sum.CapReached, sum.ResumeAt = true, st.cap.ResumeAt()
+		sum.Cap, sum.ResumeAt, sum.CapReached = st.cap.Reached()
+	}
+	if !st.nextWindow.IsZero() {
+		sum.OutsideWindow, sum.ResumeAt = true, st.nextWindow
 	}
 	st.mu.Unlock()
 	switch {
@@ -210,12 +251,14 @@ type runState struct {
 	queue   chan *job
 	pipe    *Pipeline
 	jobs    sync.WaitGroup // jobs not yet settled
-	cap     *DayCap        // nil without Runner.MaxPerDay
+	cap     *Cap           // nil without Runner.Limits
 
 	mu         sync.Mutex
 	fatal      error
 	journalErr error
 	capHit     bool
+	parked     atomic.Int64 // jobs held back by the Pacer, see pace
+	nextWindow time.Time    // set when NoWait stopped the run outside the schedule
 }
 
 // produce reads the source until it ends, the limit is reached or the run
@@ -231,6 +274,14 @@ func (s *runState) produce() (Summary, error) {
 		}
 		if err != nil {
 			return sum, err
+		}
+		take := it.Err == nil && !it.OtherShard && it.DuplicateOf == 0 && !it.Settled
+		if sum.Limited || (take && r.Limit > 0 && attempted >= r.Limit) {
+			sum.Limited = true
+			if take || it.Err != nil {
+				sum.Left++
+			}
+			continue
 		}
 		p.read.Add(1)
 		switch {
@@ -252,10 +303,6 @@ func (s *runState) produce() (Summary, error) {
 				sum.UnknownSkipped++
 			}
 			continue
-		}
-		if r.Limit > 0 && attempted >= r.Limit {
-			sum.Limited = true
-			break
 		}
 		if s.cap != nil && s.cap.Full() {
 			s.capReached()

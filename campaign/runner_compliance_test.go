@@ -33,18 +33,20 @@ func (c *clock) set(t time.Time) {
 
 // compliance configures one run of runCompliance.
 type compliance struct {
-	workers   int
-	suppress  *campaign.Suppression
-	maxPerDay int
-	loc       *time.Location
-	clock     *clock
+	workers, limit int
+	suppress       *campaign.Suppression
+	maxPerDay      int
+	loc            *time.Location
+	max24h         int
+	clock          *clock
 }
 
 // runCompliance runs the fixture's campaign like `mailrun send` with a
-// suppression list and a daily cap.
+// suppression list and caps.
 func (f *fixture) runCompliance(t *testing.T, c compliance) campaign.Summary {
 	t.Helper()
-	o := runOpts{workers: c.workers, suppress: c.suppress, maxPerDay: c.maxPerDay, loc: c.loc}
+	o := runOpts{workers: c.workers, limit: c.limit, suppress: c.suppress, limits: []campaign.Limit{
+		{Max: c.maxPerDay, Location: c.loc}, {Max: c.max24h, Rolling: 24 * time.Hour}}}
 	if c.clock != nil {
 		o.now = c.clock.Now
 	}
@@ -177,6 +179,33 @@ func TestRunnerDailyCap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunnerRolling24hCap: a rolling cap counts the deliveries of the last
+// 24 hours, as Gmail does: a new calendar day frees nothing, and each
+// delivery frees its slot 24 hours after it was made.
+func TestRunnerRolling24hCap(t *testing.T) {
+	f := newFixture(t, 20)
+	day1 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	clk := &clock{t: day1}
+	run := func(at time.Time, limit, wantSent int, wantResume time.Time) {
+		t.Helper()
+		clk.set(at)
+		sum := f.runCompliance(t, compliance{workers: 2, limit: limit, max24h: 5, clock: clk})
+		if sum.Sent != int64(wantSent) || sum.CapReached != !wantResume.IsZero() {
+			t.Fatalf("run at %s: sent %d, cap reached %v; want %d and %v", at.Format("Jan 2 15:04:05"), sum.Sent, sum.CapReached, wantSent, !wantResume.IsZero())
+		}
+		if sum.CapReached && (!sum.ResumeAt.Equal(wantResume) || sum.Cap.Rolling != 24*time.Hour) {
+			t.Errorf("run at %s: resume at %s by limit %+v, want %s by the rolling one", at.Format("Jan 2 15:04:05"), sum.ResumeAt, sum.Cap, wantResume)
+		}
+	}
+	run(day1, 3, 3, time.Time{})                                             // 3 at 10:00 (--limit 3)
+	run(day1.Add(6*time.Hour), 0, 2, day1.Add(24*time.Hour))                 // 2 at 16:00: 5 in 24 h
+	run(day1.Add(23*time.Hour+59*time.Minute), 0, 0, day1.Add(24*time.Hour)) // a new calendar day frees nothing
+	run(day1.Add(24*time.Hour), 0, 3, day1.Add(30*time.Hour))                // the 10:00 ones freed, the 16:00 ones not yet
+	if n := accepted(f.srv); n != 8 {
+		t.Errorf("server accepted %d messages, want 8", n)
 	}
 }
 

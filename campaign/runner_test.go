@@ -74,10 +74,13 @@ type runOpts struct {
 	password                string
 	ctx                     context.Context
 
-	suppress  *campaign.Suppression
-	maxPerDay int
-	loc       *time.Location
-	now       func() time.Time // nil: time.Now
+	suppress *campaign.Suppression
+	limits   []campaign.Limit
+	now      func() time.Time // nil: time.Now
+	schedule *campaign.Schedule
+	noWait   bool
+	progress *campaign.Progress
+	pacer    campaign.Pacer
 }
 
 // run does one campaign run the way `mailrun send` does and returns its
@@ -103,9 +106,7 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		t.Fatal(err)
 	}
 	h := statefile.Header{TemplateHash: probe.Hash(), DataFile: f.data, Now: o.now}
-	if o.maxPerDay > 0 {
-		h.CountDeliveredSince = campaign.StartOfDay(o.now(), o.loc)
-	}
+	h.CountDeliveredSince = campaign.Since(o.limits, o.now())
 	j, err := statefile.Open(f.state, h)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,8 @@ func (f *fixture) run(t *testing.T, o runOpts) (campaign.Summary, error) {
 		Source: src, Renderer: tmpl, Sender: pool, Journal: j,
 		Workers: o.workers, Retries: o.retries, RetryWait: time.Millisecond,
 		Limit: o.limit, RetryFailed: o.retryFailed,
-		Suppress: o.suppress, MaxPerDay: o.maxPerDay, DeliveredToday: j.DeliveredSince(), Location: o.loc, Now: o.now,
+		Suppress: o.suppress, Limits: o.limits, Delivered: j.Deliveries(), Now: o.now,
+		Schedule: o.schedule, NoWait: o.noWait, Progress: o.progress, Pacer: o.pacer,
 	}
 	return r.Run(o.ctx)
 }
@@ -283,15 +285,24 @@ func TestRunnerLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sent != 4 || !sum.Limited {
-		t.Fatalf("sent %d limited %v, want 4 and true", sum.Sent, sum.Limited)
+	if sum.Sent != 4 || !sum.Limited || sum.Read != 4 || sum.Left != 6 {
+		t.Fatalf("sent %d, read %d, limited %v, left %d; want 4, 4, true, 6", sum.Sent, sum.Read, sum.Limited, sum.Left)
 	}
-	sum, err = f.run(t, runOpts{})
+	// The rows skipped as done are no part of the limit.
+	sum, err = f.run(t, runOpts{limit: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Sent != 6 || sum.Skipped != 4 {
-		t.Fatalf("second run sent %d skipped %d, want 6 and 4", sum.Sent, sum.Skipped)
+	if sum.Sent != 4 || sum.Skipped != 4 || sum.Read != 8 || sum.Left != 2 {
+		t.Fatalf("second run sent %d, skipped %d, read %d, left %d; want 4, 4, 8, 2", sum.Sent, sum.Skipped, sum.Read, sum.Left)
+	}
+	// A limit that the rows left do not reach is no stop.
+	sum, err = f.run(t, runOpts{limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 2 || sum.Skipped != 8 || sum.Limited || sum.Left != 0 {
+		t.Fatalf("third run sent %d skipped %d limited %v left %d, want 2, 8, false, 0", sum.Sent, sum.Skipped, sum.Limited, sum.Left)
 	}
 }
 

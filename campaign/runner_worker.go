@@ -2,10 +2,10 @@ package campaign
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -48,30 +48,49 @@ func (s *runState) prepare(j *job) bool {
 // attempt makes one delivery attempt of j and settles or reschedules it.
 func (s *runState) attempt(ctx context.Context, j *job) {
 	r, p := s.r, s.r.Progress
-	slot, ok := s.takeSlot(j)
-	if !ok {
+	if !s.awaitWindow(j) || !s.pace(j) {
+		return
+	}
+	if !s.takeSlot(j) {
+		s.unpace(j)
 		return
 	}
 	// begin records that bytes are about to leave: only then can a crash
-	// leave the outcome unknown.
+	// leave the outcome unknown. A sender calls it again for each further
+	// transaction of the attempt: to recipients the message has not reached
+	// yet (a continuation), or, when nobody took the message, anew (a
+	// Router trying another relay after a failure before the final dot).
+	// Such a new start is recorded first, as deferred, so that the state
+	// file never reads the transaction before it as one whose outcome was
+	// unknown.
 	var begun bool
 	var journalErr error
+	relay := ""
 	begin := func() error {
+		if begun && len(j.msg.Sent) == 0 {
+			if err := s.record(s.restart(j, relay), nil); err != nil {
+				journalErr = err
+				return err
+			}
+		}
 		if err := r.Journal.Sending(j.msg); err != nil {
 			journalErr = err
 			return err
 		}
+		relay = j.msg.Relay
 		if !begun {
 			begun = true
 			p.inFlight.Add(1)
 		}
 		return nil
 	}
+	pending := j.msg.Pending()
 	reply, err := r.Sender.Send(ctx, j.msg, begin)
+	s.unpace(j)
 	if begun {
 		p.inFlight.Add(-1)
 	}
-	s.cap.Settle(slot, MayHaveDelivered(err))
+	s.cap.Settle(MayHaveDelivered(err))
 	switch {
 	case journalErr != nil:
 		s.failJournal(journalErr)
@@ -83,33 +102,101 @@ func (s *runState) attempt(ctx context.Context, j *job) {
 		return
 	}
 	j.attempts++
-	o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Relay: j.msg.Relay}
 	if err == nil {
-		o.Status, o.Reply = StatusDelivered, reply
-		s.record(o, &p.sent)
-		s.jobs.Done()
-		return
+		j.msg.reached(pending)
+		j.replies = append(j.replies, reply)
+	} else {
+		j.lastErr = err
+		if de := asDeliveryError(err); de != nil && de.Ambiguous {
+			j.ambiguous = true
+		}
 	}
-	j.lastErr = err
-	fillFailure(&o, err)
-	switch ClassOf(err) {
-	case Permanent:
-		o.Status = StatusFailed
-		s.record(o, &p.failed)
-	case Fatal:
+	left := len(j.msg.Pending())
+	class := ClassOf(err)
+	switch {
+	case err == nil && left == 0:
+		s.settle(j, nil)
+	case class == Permanent:
+		s.settle(j, err)
+	case class == Fatal:
 		s.setFatal(err)
-		o.Status = StatusDeferred
-		s.record(o, &p.deferred)
-	default: // Temporary, or an unclassified error such as a context error
+		s.settle(j, err)
+	default: // Temporary, an unclassified error such as a context error, or temporarily refused recipients
 		if j.attempts <= r.Retries && s.stopCtx.Err() == nil {
-			r.Logger.Info("retrying", "row", o.Row, "key", o.Key, "attempt", j.attempts, "error", err)
+			// This attempt's outcome is recorded now, unless the message
+			// reached a To recipient (the retry continues it): whether
+			// the retry may deliver a second copy depends on it.
+			if !j.msg.ReachedTo() && s.record(s.outcome(j, err), nil) != nil {
+				s.jobs.Done()
+				return
+			}
+			r.Logger.Info("retrying", "row", j.msg.Row, "key", j.msg.Key, "attempt", j.attempts, "recipients", left, "error", retryReason(j.msg, err))
 			s.retryLater(j)
 			return
 		}
-		o.Status = StatusDeferred
-		s.record(o, &p.deferred)
+		s.settle(j, err)
+	}
+}
+
+// retryReason returns what a retry is for: err, else the refusals of the
+// recipients to try again.
+func retryReason(m *Message, err error) any {
+	if err != nil {
+		return err
+	}
+	return m.Refused
+}
+
+// settle records the outcome of j after its last attempt, which ended with
+// err, and settles it.
+func (s *runState) settle(j *job, err error) {
+	o := s.outcome(j, err)
+	switch o.Status {
+	case StatusDelivered:
+		s.record(o, &s.r.Progress.sent)
+	case StatusFailed:
+		s.record(o, &s.r.Progress.failed)
+	default:
+		s.record(o, &s.r.Progress.deferred)
 	}
 	s.jobs.Done()
+}
+
+// outcome returns the record of j after its last attempt, which ended with
+// err. A message that reached a To recipient is delivered, listing the Cc
+// and Bcc recipients it missed; otherwise the row failed (a permanent
+// refusal) or is deferred.
+func (s *runState) outcome(j *job, err error) Outcome {
+	m := j.msg
+	o := Outcome{Row: m.Row, Key: m.Key, MessageID: m.ID, Attempts: j.attempts, Relay: m.Relay,
+		Ambiguous: j.ambiguous, Reply: strings.Join(j.replies, "; ")}
+	if m.ReachedTo() {
+		o.Status, o.Refused, o.Ambiguous = StatusDelivered, m.unreached(err), false
+		return o
+	}
+	o.Status = StatusDeferred
+	if ClassOf(err) == Permanent {
+		o.Status = StatusFailed
+	}
+	fillFailure(&o, err)
+	for _, r := range m.Refused {
+		if r.Recipient != o.Recipient {
+			o.Refused = append(o.Refused, r)
+		}
+	}
+	return o
+}
+
+// restart returns the record of the transaction of j that the sender
+// leaves, through relay, to start the message anew: deferred, for nobody
+// took the message.
+func (s *runState) restart(j *job, relay string) Outcome {
+	reply := "no To recipient took the message; trying again"
+	if j.msg.Relay != relay {
+		reply = "the relay failed before the message was taken; trying another relay"
+	}
+	return Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts + 1, Relay: relay,
+		Status: StatusDeferred, Reply: reply}
 }
 
 // retryLater puts j back on the queue after its backoff, or records it as
@@ -140,21 +227,27 @@ func (s *runState) retryLater(j *job) {
 // attempted, else left unrecorded for the next run (j.msg may be nil).
 func (s *runState) abandon(j *job) {
 	if j.attempts > 0 {
-		o := Outcome{Row: j.msg.Row, Key: j.msg.Key, MessageID: j.msg.ID, Attempts: j.attempts, Status: StatusDeferred, Relay: j.msg.Relay}
-		fillFailure(&o, j.lastErr)
-		s.record(o, &s.r.Progress.deferred)
+		s.settle(j, j.lastErr)
+		return
 	}
 	s.jobs.Done()
 }
 
-// record journals o, then moves counter and logs the outcome.
-func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
+// record journals o, then moves counter and logs the outcome. A nil
+// counter records the outcome of an attempt whose message goes on (a retry
+// or another relay follows), marked Interim: nothing is counted or logged. The error is
+// the journal's, which has stopped the run.
+func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) error {
 	if o.Time.IsZero() {
 		o.Time = s.r.Now()
 	}
+	o.Interim = counter == nil
 	if err := s.r.Journal.Record(o); err != nil {
 		s.failJournal(err)
-		return
+		return err
+	}
+	if counter == nil {
+		return nil
 	}
 	counter.Add(1)
 	lvl := slog.LevelDebug
@@ -166,6 +259,7 @@ func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) {
 	if ctx := context.Background(); s.r.Logger.Enabled(ctx, lvl) {
 		s.r.Logger.Log(ctx, lvl, string(o.Status), "row", o.Row, "key", o.Key, "reply", o.Reply)
 	}
+	return nil
 }
 
 func (s *runState) setFatal(err error) {
@@ -192,9 +286,8 @@ func fillFailure(o *Outcome, err error) {
 		return
 	}
 	o.Reply = err.Error()
-	var de *DeliveryError
-	if errors.As(err, &de) {
-		o.Code, o.Enhanced, o.Recipient, o.Ambiguous = de.Code, de.Enhanced, de.Recipient, de.Ambiguous
+	if de := asDeliveryError(err); de != nil {
+		o.Code, o.Enhanced, o.Recipient = de.Code, de.Enhanced, de.Recipient
 	}
 }
 
@@ -209,24 +302,24 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// takeSlot takes a slot of the day's cap for an attempt of j (any slot when
-// there is no cap). When the cap is reached it stops the run, abandons j
-// and returns false; so it does when the run stopped while it waited.
-func (s *runState) takeSlot(j *job) (time.Time, bool) {
-	day, ok := s.cap.Take()
+// takeSlot takes a slot of the run's cap for an attempt of j (any slot
+// when there is no cap). When a limit is reached it stops the run, abandons
+// j and returns false; so it does when the run stopped while it waited.
+func (s *runState) takeSlot(j *job) bool {
+	ok := s.cap.Take()
 	switch {
 	case !ok:
 		s.capReached()
 		s.abandon(j)
 	case s.stopCtx.Err() != nil: // the run stopped while Take waited
-		s.cap.Settle(day, false)
+		s.cap.Settle(false)
 		s.abandon(j)
 		ok = false
 	}
-	return day, ok
+	return ok
 }
 
-// capReached stops the run because the day's cap is reached.
+// capReached stops the run because a limit of its cap is reached.
 func (s *runState) capReached() {
 	s.mu.Lock()
 	s.capHit = true

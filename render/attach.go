@@ -26,16 +26,16 @@ import (
 // is read once and shared (see attachCache).
 func (t *Template) readFile(hdr, p string) (file, error) {
 	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
-		return file{}, fmt.Errorf("%s: %q is an absolute path; give a path inside the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: %q is an absolute path; give a path inside the attachment folder %s", hdr, p, t.attachShown)
 	}
 	if !filepath.IsLocal(p) {
-		return file{}, fmt.Errorf("%s: %q leaves the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: %q leaves the attachment folder %s", hdr, p, t.attachShown)
 	}
 	data, err := t.files.read(t.root, p, t.opts.MaxAttachmentSize)
 	var le *campaign.LimitError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return file{}, fmt.Errorf("%s: no file %q in the attachment folder %s", hdr, p, t.attachDir)
+		return file{}, fmt.Errorf("%s: no file %q in the attachment folder %s", hdr, p, t.attachShown)
 	case errors.As(err, &le):
 		named := *le // le may be shared by the cache
 		named.What = fmt.Sprintf("%s: %q", hdr, p)
@@ -96,7 +96,7 @@ func (c *attachCache) read(root *os.Root, p string, max int64) ([]byte, error) {
 	case !fi.Mode().IsRegular():
 		return nil, errNotRegular
 	case fi.Size() > max:
-		return nil, &campaign.LimitError{Limit: campaign.LimitAttachmentSize, Max: max}
+		return nil, &campaign.LimitError{Kind: campaign.LimitAttachmentSize, Max: max}
 	}
 	c.mu.Lock()
 	e := c.files[p]
@@ -107,7 +107,7 @@ func (c *attachCache) read(root *os.Root, p string, max int64) ([]byte, error) {
 		c.reads.Add(1)
 		e.data, e.err = io.ReadAll(io.LimitReader(f, max+1))
 		if e.err == nil && int64(len(e.data)) > max {
-			e.data, e.err = nil, &campaign.LimitError{Limit: campaign.LimitAttachmentSize, Max: max}
+			e.data, e.err = nil, &campaign.LimitError{Kind: campaign.LimitAttachmentSize, Max: max}
 		}
 		close(e.ready)
 	} else {

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -11,8 +12,19 @@ import (
 )
 
 func TestAttachmentName(t *testing.T) {
+	for _, name := range []string{
+		"견적서 \"최종\".pdf",
+		"보고서 2026.txt",
+		strings.Repeat("가나다라마바사아자차", 8) + ".pdf", // 80 Hangul syllables
+		"report.pdf",
+		strings.Repeat("a-long-ascii-name-", 5) + ".pdf",
+	} {
+		t.Run(name, func(t *testing.T) { testAttachmentName(t, name) })
+	}
+}
+
+func testAttachmentName(t *testing.T, name string) {
 	dir := t.TempDir()
-	name := "견적서 \"최종\".pdf"
 	data := []byte("%PDF-1.4\n% not a real PDF\n")
 	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
 		t.Fatal(err)
@@ -28,7 +40,13 @@ func TestAttachmentName(t *testing.T) {
 	m := parseMessage(t, msg.Data)
 	att := m.root.parts[1]
 	_, params, err := mime.ParseMediaType(att.header.Get("Content-Disposition"))
-	if err != nil || params["filename"] != name || att.params["name"] != name || att.mediaType != "application/pdf" || string(att.body) != string(data) {
+	fallback, _ := new(mime.WordDecoder).DecodeHeader(att.params["name"])
+	if err != nil || params["filename"] != name || fallback != name || string(att.body) != string(data) {
 		t.Errorf("attachment %s %q (filename %q, err %v), %d bytes; want %q", att.mediaType, att.params["name"], params["filename"], err, len(att.body), name)
+	}
+	for _, l := range strings.Split(string(msg.Data), "\r\n") {
+		if len(l) > 78 {
+			t.Errorf("a line of %d characters: %q", len(l), l)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -24,7 +23,7 @@ func (t *Template) Check(columns []string) error {
 		have[c] = true
 	}
 	if k := t.opts.KeyColumn; k != "" && !have[k] {
-		return &campaign.InputError{Err: fmt.Errorf("render: the key column %q is not in the data", k)}
+		return &campaign.InputError{Err: &MissingColumnsError{Missing: []string{k}, Columns: columns, Key: true}}
 	}
 	type use struct {
 		file string
@@ -32,54 +31,135 @@ func (t *Template) Check(columns []string) error {
 	}
 	var missing []string
 	where := map[string]use{}
-	// note records the missing fields among refs; src is the template text
-	// the positions point into ("" for a one-line header value).
-	note := func(file string, line int, src string, refs []fieldRef) {
-		for _, r := range refs {
-			if _, seen := where[r.name]; have[r.name] || seen {
-				continue
-			}
-			missing = append(missing, r.name)
-			at := line
-			if int(r.pos) <= len(src) {
-				at += strings.Count(src[:r.pos], "\n")
-			}
-			where[r.name] = use{file, at}
+	// note records the field of r if the data lacks it.
+	note := func(r fieldRef, file string, line int) {
+		if _, seen := where[r.name]; have[r.name] || seen {
+			return
 		}
+		missing = append(missing, r.name)
+		where[r.name] = use{file, line}
 	}
 	for _, h := range t.headers {
 		if h.tmpl != nil {
-			note(t.path, h.line, "", textRefs(h.tmpl))
+			for _, r := range textRefs(h.tmpl) {
+				note(r, t.path, h.line)
+			}
 		}
 	}
-	note(t.path, t.bodyLine, t.bodySrc, t.bodyRefs())
+	for _, r := range t.bodyRefs() {
+		s := t.sources[r.tree]
+		note(r, s.file, s.lineAt(int(r.pos)))
+	}
 	if t.textPath != "" {
-		note(t.textPath, 1, t.textSrc, textRefs(t.text))
+		for _, r := range textRefs(t.text) {
+			if s := t.sources[r.tree]; r.tree != "text" && s != nil {
+				note(r, s.file, s.line+strings.Count(s.text[:min(int(r.pos), len(s.text))], "\n"))
+				continue
+			}
+			note(r, t.textPath, 1+strings.Count(t.textSrc[:min(int(r.pos), len(t.textSrc))], "\n"))
+		}
 	}
 	if len(missing) == 0 {
 		return t.checkUnsubscribe(have)
 	}
 	first := where[missing[0]]
-	if len(missing) == 1 {
-		return &campaign.InputError{File: first.file, Line: first.line,
-			Err: fmt.Errorf("render: the data has no column %q, which the template uses", missing[0])}
+	e := &MissingColumnsError{Missing: missing, Columns: columns}
+	if len(missing) > 1 {
+		for _, m := range missing {
+			u := where[m]
+			e.Where = append(e.Where, fmt.Sprintf("%s:%d", filepath.Base(u.file), u.line))
+		}
 	}
-	list := make([]string, len(missing))
-	for i, m := range missing {
-		u := where[m]
-		list[i] = fmt.Sprintf("%q (%s:%d)", m, filepath.Base(u.file), u.line)
-	}
-	return &campaign.InputError{File: first.file, Line: first.line,
-		Err: errors.New("render: the data has no columns " + strings.Join(list, ", ") + ", which the template uses")}
+	return &campaign.InputError{File: first.file, Line: first.line, Err: e}
 }
 
-// fieldRef is one reference to a row field in a template.
+// MissingColumnsError is the error of Template.Check (inside a
+// *campaign.InputError) when the data lacks columns the template uses, or
+// the key column.
+type MissingColumnsError struct {
+	// Missing lists the columns the data lacks, in the order the template
+	// uses them; Where, when there are several, says where each is used
+	// (file:line).
+	Missing, Where []string
+	// Columns are the data's columns.
+	Columns []string
+	// Key: the missing column is the key column (Options.KeyColumn).
+	Key bool
+}
+
+// maxColumnsListed bounds the data's columns an error lists.
+const maxColumnsListed = 30
+
+func (e *MissingColumnsError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Key:
+		fmt.Fprintf(&b, "render: the key column %q is not in the data", e.Missing[0])
+		e.suggestAlone(&b)
+	case len(e.Missing) == 1:
+		fmt.Fprintf(&b, "render: the data has no column %q, which the template uses", e.Missing[0])
+		e.suggestAlone(&b)
+	default:
+		b.WriteString("render: the data has no columns ")
+		for i, m := range e.Missing {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q (%s", m, e.Where[i])
+			e.suggest(&b, i, ", ")
+			b.WriteString(")")
+		}
+		b.WriteString(", which the template uses")
+	}
+	b.WriteString(". The data's columns: ")
+	for i, c := range e.Columns[:min(len(e.Columns), maxColumnsListed)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", c)
+	}
+	if n := len(e.Columns) - maxColumnsListed; n > 0 {
+		fmt.Fprintf(&b, " and %d more", n)
+	}
+	return b.String()
+}
+
+// suggestAlone writes " (did you mean "x"?)" for the one missing column
+// when a column is close to it.
+func (e *MissingColumnsError) suggestAlone(b *strings.Builder) {
+	var s strings.Builder
+	if e.suggest(&s, 0, "") {
+		b.WriteString(" (" + s.String() + ")")
+	}
+}
+
+// suggest writes sep and "did you mean "x"?" for Missing[i] when a column
+// is close to it, and reports whether it wrote anything.
+func (e *MissingColumnsError) suggest(b *strings.Builder, i int, sep string) bool {
+	s, ok := campaign.Suggest(e.Missing[i], e.Columns)
+	if !ok {
+		return false
+	}
+	fmt.Fprintf(b, "%sdid you mean %q?", sep, s)
+	if strings.ContainsAny(s, " -.") && !e.Key {
+		fmt.Fprintf(b, " Write {{index . %q}} for a name with spaces or punctuation", s)
+	}
+	return true
+}
+
+// fieldRef is one reference to a row field in a template: its name, and
+// its position in the source of the template named tree (the one whose
+// parse defined the template holding it).
 type fieldRef struct {
 	name string
 	pos  parse.Pos
+	tree string
 }
 
 func (t *Template) bodyRefs() []fieldRef {
+	if t.plain {
+		return textRefs(t.text)
+	}
 	return refsOf(t.body.Tree, func(name string) *parse.Tree {
 		if l := t.body.Lookup(name); l != nil {
 			return l.Tree
@@ -121,7 +201,7 @@ func refsOf(tree *parse.Tree, lookup func(string) *parse.Tree) []fieldRef {
 	if tree == nil || tree.Root == nil {
 		return nil
 	}
-	w := &walker{lookup: lookup, seen: map[string]bool{tree.Name: true}}
+	w := &walker{lookup: lookup, seen: map[string]bool{tree.Name: true}, cur: tree.ParseName}
 	w.node(tree.Root, true)
 	return w.refs
 }
@@ -130,10 +210,11 @@ type walker struct {
 	lookup func(string) *parse.Tree
 	seen   map[string]bool
 	refs   []fieldRef
+	cur    string // the name of the template whose parse made the tree walked
 }
 
 func (w *walker) add(name string, pos parse.Pos) {
-	w.refs = append(w.refs, fieldRef{name: name, pos: pos})
+	w.refs = append(w.refs, fieldRef{name: name, pos: pos, tree: w.cur})
 }
 
 // node walks n; onRow says whether dot is the row.
@@ -167,7 +248,10 @@ func (w *walker) node(n parse.Node, onRow bool) {
 		}
 		w.seen[n.Name] = true
 		if t := w.lookup(n.Name); t != nil && t.Root != nil {
+			outer := w.cur
+			w.cur = t.ParseName
 			w.node(t.Root, true)
+			w.cur = outer
 		}
 	}
 }

@@ -31,13 +31,14 @@ type DKIM struct {
 // this order: what a receiver shows and what RFC 8058 requires signed.
 var dkimHeaders = []string{
 	"From", "Sender", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
-	"List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version", "Content-Type",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "MIME-Version", "Content-Type",
 }
 
 // LoadDKIMKey reads a PEM private key for DKIM from path: PKCS #1 ("RSA
-// PRIVATE KEY") or PKCS #8 ("PRIVATE KEY") holding an RSA key (Go refuses
-// keys under 1024 bits, as RFC 8301 makes verifiers do) or an Ed25519 key. Every problem is a *campaign.InputError
-// naming the file; the error never includes the key's bytes.
+// PRIVATE KEY") or PKCS #8 ("PRIVATE KEY") holding an RSA key of at least
+// 1024 bits (RFC 8301; Go refuses to sign with less) or an Ed25519 key.
+// Every problem is a *campaign.InputError naming the file; the error never
+// includes the key's bytes.
 func LoadDKIMKey(path string) (crypto.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -70,17 +71,27 @@ func keyProblem(err error) string {
 	}
 }
 
+// minRSABits is the smallest RSA key DKIM may sign with: verifiers ignore
+// signatures made with smaller keys (RFC 8301), and Go refuses to make them.
+const minRSABits = 1024
+
 // checkDKIMKey reports a key DKIM cannot use.
 func checkDKIMKey(key crypto.Signer) error {
-	switch key.(type) {
-	case *rsa.PrivateKey, ed25519.PrivateKey:
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if bits := k.N.BitLen(); bits < minRSABits {
+			return fmt.Errorf("render: DKIM key: an RSA key of %d bits; receivers ignore signatures made with keys under %d bits (RFC 8301): make a 2048-bit key", bits, minRSABits)
+		}
+	case ed25519.PrivateKey:
 	default:
 		return fmt.Errorf("render: DKIM key: a %T key; DKIM signs with RSA or Ed25519", key)
 	}
 	return nil
 }
 
-// checkDKIM validates opts.DKIM for New.
+// checkDKIM validates opts.DKIM for New: its selector, domain and key, so
+// that a fault that would fail every message stops New instead. Errors are
+// *campaign.InputError.
 func checkDKIM(d *DKIM) error {
 	var err error
 	switch {

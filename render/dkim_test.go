@@ -132,7 +132,7 @@ func TestDKIMSignaturesVerifyAfterSMTP(t *testing.T) {
 		unsubPost bool
 	}{
 		// The newsletter sets List-Unsubscribe in its template.
-		{"newsletter", "recipients.csv", render.Options{TextPath: filepath.Join("..", "examples", "newsletter", "text.txt")}, false},
+		{"newsletter", "recipients.csv", newsletterOptions(), false},
 		{"invoices", "recipients.xlsx", render.Options{UnsubscribeURL: "https://billing.example.com/unsubscribe?invoice={{.invoice_no | urlquery}}"}, true},
 	}
 	for _, key := range newTestKeys(t) {
@@ -145,7 +145,7 @@ func TestDKIMSignaturesVerifyAfterSMTP(t *testing.T) {
 				opts := ex.opts
 				opts.CampaignID, opts.Now = campaignID, now
 				opts.DKIM = &render.DKIM{Selector: "sel", Key: signer} // domain: the From domain
-				tmpl, err := render.New(filepath.Join("..", "examples", ex.dir, "template.html"), opts)
+				tmpl, err := render.New(exampleTemplate(ex.dir), opts)
 				if err != nil {
 					t.Fatal(err)
 				}

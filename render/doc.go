@@ -3,7 +3,8 @@
 //
 // # The template file
 //
-// A template file holds header lines, a blank line, then the HTML body:
+// A template file holds header lines, a blank line, then the body: HTML,
+// Markdown or plain text:
 //
 //	From: Newsletter <news@example.com>
 //	To: {{.name}} <{{.email}}>
@@ -34,6 +35,31 @@
 // link) or a missing file fails the row; a value that renders empty attaches
 // nothing.
 //
+// # Markdown, layouts and partials
+//
+// A template file whose name ends in .md, or that has the pseudo-header
+// "Content-Type: text/markdown", has a Markdown body (CommonMark with
+// GitHub's extensions, by goldmark). New converts it once into an HTML
+// template: the actions stay as they are while the Markdown around them
+// is converted, so html/template escapes field values as in an HTML body
+// and Markdown in a value stays text. The text part is the Markdown, run
+// as a text/template. A paragraph made only of actions that print nothing
+// ({{if}}, {{end}}, {{template}} on lines of their own) loses its <p>.
+//
+// Options.LayoutPath names an HTML template that wraps the body where it
+// calls {{template "content" .}}; Options.PartialsDir a folder whose .html
+// and .md files are templates named after the file ({{template "footer"
+// .}}), which the body, the layout and the text template may call (the
+// text part gets each in its text version). They form one html/template
+// set with the body: one escaping, one column check (Check names the file
+// and line of each use), errors naming the file and line.
+//
+// When the HTML has a <style> block, its rules are inlined into style
+// attributes (go-premailer) unless Options.KeepCSS; rules that cannot be
+// (@media, :hover) stay in a <style> block in <head>. Where provably the
+// same bytes come out, the inlining is done once on the template instead
+// of on each message (see onceInline).
+//
 // # Rendering rules
 //
 // Each header is rendered as plain text and trimmed. A value that renders
@@ -56,7 +82,14 @@
 // Message-ID derived from the campaign id and the recipient key, so that a
 // message sent twice carries the same Message-ID.
 //
-// The body is multipart/alternative: a text/plain part, from the text
+// A body that is not Markdown, has no layout and has no HTML (no doctype,
+// comment or tag of an HTML element; <https://...> and <name@example.com>
+// are text) is a text/template, sent as the text/plain part alone, its line
+// breaks and characters as written (values are not HTML-escaped). It may
+// call the partials, in their text versions. It cannot Embed: images, and
+// Options.TextPath cannot be combined with it.
+//
+// An HTML body is multipart/alternative: a text/plain part, from the text
 // template (Options.TextPath, a text/template over the same row) or else
 // derived from the HTML with link targets kept ("label <https://...>"),
 // then the text/html part; both UTF-8 quoted-printable. The derivation
@@ -85,8 +118,9 @@
 // List-Unsubscribe-Post, MIME-Version and Content-Type that the message has.
 // The signing domain is DKIM.Domain, or else the domain of each message's
 // From address (so a template whose From varies by row signs each message
-// for its own domain). Signing costs time per message: about 1.5 ms with an
-// RSA-2048 key and 0.25 ms with Ed25519 for a 13 KB message.
+// for its own domain). Signing costs CPU per message, several times more
+// with RSA-2048 than with Ed25519 (BenchmarkRenderDKIM measures it). An RSA
+// key under 1024 bits is an error of LoadDKIMKey and New.
 //
 // # Template functions
 //

@@ -53,8 +53,8 @@ func TestRenderRowErrors(t *testing.T) {
 			`row 7 (bob@example.com): column "order": render: Subject: contains the control character 0x00`},
 		{"invalid UTF-8", row("order", "A\xff"), "order",
 			`row 7 (bob@example.com): column "order": render: Subject: not valid UTF-8`},
-		{"invalid address", row("email", "bob.example.com"), "",
-			`row 7: render: To: invalid address "\"Bob\" <bob.example.com>": mail: missing @ in addr-spec`},
+		{"invalid address", row("email", "bob.example.com"), "email",
+			`row 7: column "email": render: To: not an email address: "bob.example.com" (missing @ in addr-spec)`},
 		{"second address through the email field", row("email", "bob@example.com>, <evil@example.org"), "email",
 			`row 7: column "email": render: To: not a single bare address: "bob@example.com>, <evil@example.org"`},
 		{"parent folder", row("file", "../secret.txt"), "file",
@@ -163,18 +163,53 @@ Subject: {{with .name}}{{.Inner}}{{end}}
 		t.Fatalf("Check = %v; want a *campaign.InputError", err)
 	}
 	path := filepath.Join(dir, "template.html")
-	want := path + `:2: render: the data has no columns "First Name" (template.html:2), "zip" (template.html:6), "phone" (text.txt:3), which the template uses`
+	want := path + `:2: render: the data has no columns "First Name" (template.html:2), "zip" (template.html:6), "phone" (text.txt:3), which the template uses. The data's columns: "email", "name", "list"`
 	if err.Error() != want || ie.File != path || ie.Line != 2 {
 		t.Errorf("Check error\n got %q\nwant %q", err, want)
 	}
 	err = tmpl.Check([]string{"First Name", "email", "name", "list", "zip"})
-	if want := text + `:3: render: the data has no column "phone", which the template uses`; err == nil || err.Error() != want {
+	if want := text + `:3: render: the data has no column "phone", which the template uses. The data's columns: "First Name", "email", "name", "list", "zip"`; err == nil || err.Error() != want {
 		t.Errorf("Check error\n got %v\nwant %q", err, want)
 	}
 
 	keyed := mustTemplate(t, dir, basic, render.Options{KeyColumn: "id"})
-	if err := keyed.Check([]string{"email", "name", "file"}); !errors.As(err, &ie) || err.Error() != `render: the key column "id" is not in the data` {
+	if err := keyed.Check([]string{"email", "name", "file", "ID"}); !errors.As(err, &ie) ||
+		err.Error() != `render: the key column "id" is not in the data (did you mean "ID"?). The data's columns: "email", "name", "file", "ID"` {
 		t.Errorf("Check without the key column = %v", err)
+	}
+}
+
+// TestCheckSuggestsColumns checks that a column the data lacks is
+// answered with the column most likely meant and the data's columns.
+func TestCheckSuggestsColumns(t *testing.T) {
+	columns := []string{"email", "name", "First Name"}
+	tests := []struct{ body, want string }{
+		{"<p>{{.Name}}</p>", `the data has no column "Name", which the template uses (did you mean "name"?). The data's columns: "email", "name", "First Name"`},
+		{"<p>{{.first_name}}</p>", `(did you mean "First Name"? Write {{index . "First Name"}} for a name with spaces or punctuation)`},
+		{"<p>{{.zip}}</p>", `the data has no column "zip", which the template uses. The data's columns:`},
+		{"<p>{{.Name}} {{.emial}}</p>", `"Name" (template.html:5, did you mean "name"?), "emial" (template.html:5, did you mean "email"?)`},
+	}
+	for _, tt := range tests {
+		tmpl := mustTemplate(t, t.TempDir(), "From: a@example.com\nTo: {{.email}}\nSubject: hi\n\n"+tt.body+"\n", render.Options{})
+		err := tmpl.Check(columns)
+		var me *render.MissingColumnsError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Check = %v, want a *render.MissingColumnsError with %q", tt.body, err, tt.want)
+		}
+	}
+}
+
+// TestParseErrorOfASpacedColumn checks that {{.First Name}}, which Go
+// reads as a call of a function Name, says how to write the column.
+func TestParseErrorOfASpacedColumn(t *testing.T) {
+	for _, tmpl := range []string{
+		"From: a@example.com\nTo: {{.email}}\nSubject: Hi {{.First Name}}\n\n<p>x</p>\n",
+		"From: a@example.com\nTo: {{.email}}\n\n<p>Hi {{.First Name}}</p>\n",
+	} {
+		_, err := newTemplate(t, t.TempDir(), tmpl, render.Options{})
+		if want := `function "Name" not defined: for the column "First Name", whose name has a space, write {{index . "First Name"}}`; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New = %v, want %q", err, want)
+		}
 	}
 }
 

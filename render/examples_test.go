@@ -55,7 +55,7 @@ func golden(t *testing.T, name string, data []byte) {
 func renderAll(t *testing.T, dir, data string, opts render.Options) ([]campaign.Row, []*campaign.Message) {
 	t.Helper()
 	opts.CampaignID, opts.Now = campaignID, now
-	tmpl, err := render.New(filepath.Join("..", "examples", dir, "template.html"), opts)
+	tmpl, err := render.New(exampleTemplate(dir), opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -81,8 +81,11 @@ func renderAll(t *testing.T, dir, data string, opts render.Options) ([]campaign.
 }
 
 func TestNewsletterExample(t *testing.T) {
-	rows, msgs := renderAll(t, "newsletter", "recipients.csv",
-		render.Options{TextPath: filepath.Join("..", "examples", "newsletter", "text.txt")})
+	rows, msgs := renderAll(t, "newsletter", "recipients.csv", newsletterOptions())
+	opts := newsletterOptions()
+	if tmpl, err := render.New(exampleTemplate("newsletter"), opts); err != nil || !render.HasOnceInline(tmpl) {
+		t.Errorf("the newsletter's CSS is not inlined once, on the template (%v): every message pays for it", err)
+	}
 	if len(rows) < 8 {
 		t.Fatalf("the example has %d rows, want at least 8", len(rows))
 	}
@@ -118,13 +121,42 @@ func TestNewsletterExample(t *testing.T) {
 			t.Fatalf("row %d: MIME structure %s", rows[i].Num, got)
 		}
 		text, html := string(m.root.parts[0].body), string(m.root.parts[1].body)
-		if want := "안녕하세요 " + f["name"] + "님,\n"; !strings.HasPrefix(text, want) || !strings.Contains(text, "https://example.com/u/"+f["id"]) {
+		// The text part is the Markdown; the HTML part is the Markdown in
+		// the layout, the layout's <style> rules inlined.
+		if want := "# 안녕하세요 " + f["name"] + "님,\n"; !strings.HasPrefix(text, want) || !strings.Contains(text, "https://example.com/u/"+f["id"]) {
 			t.Errorf("row %d: text part does not greet %q or lacks the unsubscribe link:\n%s", rows[i].Num, f["name"], text)
 		}
-		if !strings.Contains(html, "<h1 style=\"margin:0 0 16px;font-size:22px\">안녕하세요 "+htmlEscape(f["name"])+"님,</h1>") {
-			t.Errorf("row %d: html part lacks the greeting:\n%s", rows[i].Num, html)
+		for _, want := range []string{
+			"<h1 style=\"margin:0 0 16px;font-size:22px\">안녕하세요 " + htmlEscape(f["name"]) + "님,</h1>",
+			`<td class="main" style="padding:32px;line-height:1.5">`,
+			`<th style="border-bottom:1px solid #dddddd;padding:6px 8px;text-align:left">기능 / Feature</th>`,
+			`<p class="footer" style="font-size:12px;color:#888888">`,
+			`<a href="https://example.com/u/` + f["id"] + `" style="color:#1a5fb4">수신 거부</a>`,
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("row %d: html part lacks %s:\n%s", rows[i].Num, want, html)
+			}
+		}
+		if strings.Contains(html, "h1 {") {
+			t.Errorf("row %d: the inlined rules are still in a <style> block", rows[i].Num)
 		}
 	}
+}
+
+// exampleTemplate is the template file of the example in dir: the
+// newsletter is Markdown, the invoices HTML.
+func exampleTemplate(dir string) string {
+	name := "template.html"
+	if dir == "newsletter" {
+		name = "template.md"
+	}
+	return filepath.Join("..", "examples", dir, name)
+}
+
+// newsletterOptions are the layout and partials of the newsletter example.
+func newsletterOptions() render.Options {
+	dir := filepath.Join("..", "examples", "newsletter")
+	return render.Options{LayoutPath: filepath.Join(dir, "layout.html"), PartialsDir: filepath.Join(dir, "partials")}
 }
 
 func htmlEscape(s string) string {

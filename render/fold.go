@@ -148,11 +148,15 @@ func writeEncodedWords(b *bytes.Buffer, name, v string) {
 	b.WriteString("\r\n")
 }
 
-// formatAddress writes a as net/mail.Address.String does, except that a
-// display name that is not printable ASCII is always written as base64
+// formatAddress writes a as net/mail.Address.String does, except that an
+// internationalized domain is written in ASCII (asciiDomain) and a display
+// name that is not printable ASCII is always written as base64
 // encoded-words: the Q encoding that net/mail picks for some names (one with
 // a backslash, say) does not parse back.
 func formatAddress(sb *strings.Builder, a *mail.Address) {
+	if d := asciiDomain(a.Address); d != a.Address {
+		a = &mail.Address{Name: a.Name, Address: d}
+	}
 	if a.Name == "" || printableASCII(a.Name) {
 		sb.WriteString(a.String())
 		return

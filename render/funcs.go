@@ -194,23 +194,30 @@ func quoteDisplayName(s string) string {
 }
 
 // addrSpecError reports a value that cannot be a bare address where the
-// template expects one (between < and >).
-type addrSpecError struct{ value string }
+// template expects one (between < and >), with why when net/mail says.
+type addrSpecError struct{ value, why string }
 
 func (e *addrSpecError) Error() string {
+	if e.why != "" {
+		return "not an email address: " + strconv.Quote(e.value) + " (" + e.why + ")"
+	}
 	return "not a single bare address: " + strconv.Quote(e.value)
 }
 
 // checkAddrSpec returns s trimmed, or an *addrSpecError if s holds anything
-// that would end the address or start another one. Control characters are
-// left for checkValue to report.
+// that would end the address or start another one, or is not an address.
+// Control characters are left for checkValue to report, and an empty value
+// for the header's rules on empty fields.
 func checkAddrSpec(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if badChar(s) >= 0 {
-		return s, nil // checkValue reports it as a line break or control character
+	if s == "" || badChar(s) >= 0 {
+		return s, nil // checkValue reports a line break or control character
 	}
 	if strings.ContainsAny(s, "<>,;:\"()\\ \t") {
-		return "", &addrSpecError{s}
+		return "", &addrSpecError{value: s}
+	}
+	if _, err := mail.ParseAddress("<" + s + ">"); err != nil {
+		return "", &addrSpecError{value: s, why: strings.TrimPrefix(err.Error(), "mail: ")}
 	}
 	return s, nil
 }

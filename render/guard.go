@@ -97,7 +97,7 @@ func (g *guard) do(fn func() error) error {
 			return err
 		}
 		if expired || !g.waitClear() {
-			return &campaign.LimitError{Limit: campaign.LimitRenderTime, Max: int64(g.maxTime), What: "rendering the message"}
+			return &campaign.LimitError{Kind: campaign.LimitRenderTime, Max: int64(g.maxTime), What: "rendering the message"}
 		}
 	}
 }
@@ -119,9 +119,22 @@ func (g *guard) check() error {
 	return nil
 }
 
+// bound returns the error of b holding more than the output limit, or
+// errAborted while an expired render runs: the check of a write, for
+// output written without the guard's writer.
+func (g *guard) bound(b *bytes.Buffer) error {
+	if err := g.check(); err != nil {
+		return err
+	}
+	if int64(b.Len()) > g.maxOutput {
+		return g.limitError()
+	}
+	return nil
+}
+
 // limitError is the error of output over the limit.
 func (g *guard) limitError() error {
-	return &campaign.LimitError{Limit: campaign.LimitMessageSize, Max: g.maxOutput, What: "the message"}
+	return &campaign.LimitError{Kind: campaign.LimitMessageSize, Max: g.maxOutput, What: "the message"}
 }
 
 // execute runs p if it is not nil (plans cannot loop, and write at most

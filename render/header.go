@@ -16,11 +16,12 @@ import (
 type headerKind int
 
 const (
-	kindText    headerKind = iota // unstructured: RFC 2047 encoded, folded
-	kindAddress                   // address list: parsed with net/mail
-	kindBcc                       // address list, envelope only
-	kindAttach                    // pseudo-header: file to attach
-	kindEmbed                     // pseudo-header: inline image
+	kindText     headerKind = iota // unstructured: RFC 2047 encoded, folded
+	kindAddress                    // address list: parsed with net/mail
+	kindBcc                        // address list, envelope only
+	kindAttach                     // pseudo-header: file to attach
+	kindEmbed                      // pseudo-header: inline image
+	kindMarkdown                   // pseudo-header: Content-Type: text/markdown
 )
 
 // header is one header line of the template.
@@ -64,6 +65,11 @@ var known = map[string]struct {
 // static, checks and encodes it once.
 func (t *Template) prepareHeader(h *header) error {
 	lower := strings.ToLower(h.name)
+	if lower == "content-type" && isMarkdownType(h.src) {
+		h.kind = kindMarkdown
+		t.markdown = true
+		return nil
+	}
 	if lower == "message-id" || lower == "date" || lower == "mime-version" || strings.HasPrefix(lower, "content-") {
 		return t.inputErr(h.line, "render: %s: mailrun writes this header itself; remove it from the template", h.name)
 	}
@@ -86,7 +92,7 @@ func (t *Template) prepareHeader(h *header) error {
 	if strings.Contains(h.src, "{{") {
 		tmpl, err := texttemplate.New(h.name).Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(h.src)
 		if err != nil {
-			return parseError(t.path, h.line-1, err)
+			return parseError(t.path, h.line-1, h.src, err)
 		}
 		if h.kind == kindAddress || h.kind == kindBcc {
 			guardAddresses(tmpl.Tree)

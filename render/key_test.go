@@ -29,7 +29,7 @@ func TestKey(t *testing.T) {
 		{byColumn, fields("Bob@Example.COM", "  C-0042 "), "C-0042", ""},
 		{byColumn, fields("bob@example.com", " "), "", `row 3: column "id": render: the key is empty`},
 		{byAddress, fields("", ""), "", `row 3: render: To: invalid address "\"Bob\" <>": mail: invalid string`},
-		{byAddress, fields("bob@", ""), "", `row 3: render: To: invalid address "\"Bob\" <bob@>": mail: invalid string`},
+		{byAddress, fields("bob@", ""), "", `row 3: column "email": render: To: not an email address: "bob@" (invalid string)`},
 	}
 	for _, tt := range tests {
 		got, err := tt.tmpl.Key(tt.row)

@@ -31,7 +31,7 @@ func TestRenderBounds(t *testing.T) {
 	row := campaign.Row{Num: 1, Fields: map[string]string{"n": "3000000000", "x": "x"}}
 	tests := []struct {
 		name, body string
-		limit      campaign.Limit
+		limit      campaign.LimitKind
 		want       string
 	}{
 		{"repeat", `{{repeat 3000000000 "x"}}`, campaign.LimitMessageSize, "the message holds more than 1 MiB"},
@@ -58,7 +58,7 @@ func TestRenderBounds(t *testing.T) {
 				re *campaign.RowError
 				le *campaign.LimitError
 			)
-			if !errors.As(err, &re) || !errors.As(err, &le) || le.Limit != tt.limit || !strings.Contains(err.Error(), tt.want) {
+			if !errors.As(err, &re) || !errors.As(err, &le) || le.Kind != tt.limit || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Render: %v, want a row error with %q", err, tt.want)
 			}
 			if d := time.Since(start); d > 20*time.Second {
@@ -98,7 +98,7 @@ func TestRunawayRenderSparesTheOthers(t *testing.T) {
 	}
 	wg.Wait()
 	var le *campaign.LimitError
-	if !errors.As(errs[0], &le) || le.Limit != campaign.LimitRenderTime {
+	if !errors.As(errs[0], &le) || le.Kind != campaign.LimitRenderTime {
 		t.Errorf("the runaway row: %v, want the render-time limit", errs[0])
 	}
 	for i, err := range errs[1:] {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"reflect"
@@ -13,7 +14,8 @@ import (
 // number (a literal, a function that returns one, or a variable set to
 // one), and a template that calls itself, directly or not. trees maps the
 // set's template names to their trees; funcs is the set's functions. The
-// error names the template and the line, as "NAME:LINE: message".
+// error is a *loopError; a range names the template and the line, as
+// "NAME:LINE: message".
 func checkLoops(trees map[string]*parse.Tree, funcs map[string]any) error {
 	for name, tree := range trees {
 		if tree == nil || tree.Root == nil {
@@ -21,7 +23,7 @@ func checkLoops(trees map[string]*parse.Tree, funcs map[string]any) error {
 		}
 		c := loopCheck{tree: tree, funcs: funcs, ints: map[string]bool{}}
 		if err := c.walk(tree.Root); err != nil {
-			return err
+			return &loopError{name: tree.ParseName, err: err}
 		}
 		if err := recursion(trees, name, map[string]bool{}); err != nil {
 			return err
@@ -29,6 +31,15 @@ func checkLoops(trees map[string]*parse.Tree, funcs map[string]any) error {
 	}
 	return nil
 }
+
+// loopError is a loop checkLoops refuses, in the template (of the parse)
+// name.
+type loopError struct {
+	name string
+	err  error
+}
+
+func (e *loopError) Error() string { return e.err.Error() }
 
 type loopCheck struct {
 	tree  *parse.Tree
@@ -122,7 +133,7 @@ func (c *loopCheck) isInt(p *parse.PipeNode) bool {
 // {{template}} calls; path holds the templates on the way.
 func recursion(trees map[string]*parse.Tree, name string, path map[string]bool) error {
 	if path[name] {
-		return fmt.Errorf("template %q calls itself: recursive templates are not allowed", name)
+		return &loopError{name: name, err: fmt.Errorf("template %q calls itself: recursive templates are not allowed", name)}
 	}
 	tree := trees[name]
 	if tree == nil || tree.Root == nil {
@@ -185,12 +196,34 @@ func htmlTrees(t *htmltemplate.Template) map[string]*parse.Tree {
 // *campaign.InputError.
 func (t *Template) checkTemplate(file string, offset int, trees map[string]*parse.Tree, funcs map[string]any) error {
 	if err := checkLoops(trees, funcs); err != nil {
-		return parseError(file, offset, err)
+		return parseError(file, offset, "", err)
 	}
 	if canLoop(trees) {
 		t.guard.timed = true
 	}
 	return nil
+}
+
+// checkSet is checkTemplate for a set of the body's templates (t.sources),
+// its HTML or, with text set, its text version; the error names the file
+// and line of the template the loop is in.
+func (t *Template) checkSet(trees map[string]*parse.Tree, funcs map[string]any, text bool) error {
+	err := checkLoops(trees, funcs)
+	if err == nil {
+		if canLoop(trees) {
+			t.guard.timed = true
+		}
+		return nil
+	}
+	s := t.sources["body"]
+	var le *loopError
+	if errors.As(err, &le) && t.sources[le.name] != nil {
+		s = t.sources[le.name]
+	}
+	if text {
+		return parseError(s.file, s.line-1, s.text, err)
+	}
+	return s.parseError(err)
 }
 
 // canLoop reports whether a template of trees has a range or a template

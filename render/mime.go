@@ -16,9 +16,10 @@ type file struct {
 
 // writeBody writes the top-level Content-Type header, the blank line and the
 // MIME body: multipart/alternative (text, then html or multipart/related
-// html + inline images), inside multipart/mixed when there are attachments.
-// Boundaries are tag + "_" + idhex; "=_" never occurs in quoted-printable or
-// base64 output, so no part can contain a boundary.
+// html + inline images), or the text part alone when html is nil, inside
+// multipart/mixed when there are attachments. Boundaries are tag + "_" +
+// idhex; "=_" never occurs in quoted-printable or base64 output, so no part
+// can contain a boundary.
 func writeBody(b *bytes.Buffer, idhex string, text, html []byte, files []file) {
 	var attached, embedded []file
 	for _, f := range files {
@@ -43,6 +44,10 @@ func writeBody(b *bytes.Buffer, idhex string, text, html []byte, files []file) {
 }
 
 func writeAlternative(b *bytes.Buffer, idhex string, text, html []byte, embedded []file) {
+	if html == nil {
+		writeQP(b, "text/plain; charset=utf-8", text)
+		return
+	}
 	alt := "=_alt_" + idhex
 	writeMultipartHeader(b, "multipart/alternative", alt)
 	writeQP(b, "text/plain; charset=utf-8", text)
@@ -78,7 +83,7 @@ func writeMultipartHeader(b *bytes.Buffer, ctype, boundary string) {
 func writeQP(b *bytes.Buffer, ctype string, data []byte) {
 	if qpEscapedOver(data, len(data)/6) {
 		b.WriteString("Content-Type: " + ctype + "\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		writeBase64(b, data)
+		writeBase64(b, withCRLF(data))
 		return
 	}
 	b.WriteString("Content-Type: " + ctype + "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
@@ -168,24 +173,46 @@ func writeQPData(b *bytes.Buffer, data []byte) {
 	b.Write(out[:w])
 }
 
-// writeFile writes an attachment's headers and its data in base64, 76
-// characters a line.
+// writeFile writes an attachment's headers (its name as writeFileName
+// does) and its data in base64, 76 characters a line.
 func writeFile(b *bytes.Buffer, f file) {
 	ctype := mime.TypeByExtension(filepath.Ext(f.name))
 	mt, params, err := mime.ParseMediaType(ctype)
 	if err != nil {
-		mt, params = "application/octet-stream", map[string]string{}
+		mt, params = "application/octet-stream", nil
 	}
-	params["name"] = f.name
-	b.WriteString("Content-Type: " + mime.FormatMediaType(mt, params) + "\r\n")
+	delete(params, "name")
+	writeFileName(b, "Content-Type", mime.FormatMediaType(mt, params), "name", f.name)
 	disp := "attachment"
 	if f.inline {
 		disp = "inline"
 		b.WriteString("Content-ID: <" + f.name + ">\r\n")
 	}
-	b.WriteString("Content-Disposition: " + mime.FormatMediaType(disp, map[string]string{"filename": f.name}) + "\r\n")
+	writeFileName(b, "Content-Disposition", disp, "filename", f.name)
 	b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
 	writeBase64(b, f.data)
+}
+
+// withCRLF returns text with every line break as CRLF, as RFC 2046 4.1.1
+// wants inside a text part in base64: data itself when it has no bare LF.
+func withCRLF(data []byte) []byte {
+	bare := 0
+	for i, c := range data {
+		if c == '\n' && (i == 0 || data[i-1] != '\r') {
+			bare++
+		}
+	}
+	if bare == 0 {
+		return data
+	}
+	out := make([]byte, 0, len(data)+bare)
+	for i, c := range data {
+		if c == '\n' && (i == 0 || data[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // writeBase64 writes data in base64, 76 characters a line, with CRLF

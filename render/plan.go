@@ -36,25 +36,61 @@ var errNoField = errors.New("the row has no such field")
 // filters maps the function names a pipeline may end with to their
 // implementations.
 func compilePlan(tree *parse.Tree, filters map[string]filter) plan {
+	return compilePlanSet(tree, filters, nil)
+}
+
+// compilePlanSet is compilePlan for a tree that may call other templates
+// of its set with the row as data ({{template "content" .}}): lookup
+// returns their trees, and their nodes take the place of the call in the
+// plan, as text/template runs them (the called template's dot and $ are
+// the row too). A nil lookup allows no call.
+func compilePlanSet(tree *parse.Tree, filters map[string]filter, lookup func(string) *parse.Tree) plan {
 	if tree == nil || tree.Root == nil {
 		return nil
 	}
 	p := plan{}
-	for _, n := range tree.Root.Nodes {
+	if !p.appendNodes(tree.Root.Nodes, filters, lookup, 0) {
+		return nil
+	}
+	return p
+}
+
+// maxPlanDepth bounds the nesting of template calls a plan flattens.
+const maxPlanDepth = 8
+
+func (p *plan) appendNodes(nodes []parse.Node, filters map[string]filter, lookup func(string) *parse.Tree, depth int) bool {
+	for _, n := range nodes {
 		switch n := n.(type) {
 		case *parse.TextNode:
-			p = append(p, step{text: string(n.Text)})
+			*p = append(*p, step{text: string(n.Text)})
 		case *parse.ActionNode:
 			s, ok := compileAction(n.Pipe, filters)
 			if !ok {
-				return nil
+				return false
 			}
-			p = append(p, s)
+			*p = append(*p, s)
+		case *parse.TemplateNode:
+			if lookup == nil || depth >= maxPlanDepth || !passesDot(n.Pipe) {
+				return false
+			}
+			t := lookup(n.Name)
+			if t == nil || t.Root == nil || !p.appendNodes(t.Root.Nodes, filters, lookup, depth+1) {
+				return false
+			}
 		default:
-			return nil
+			return false
 		}
 	}
-	return p
+	return true
+}
+
+// passesDot reports whether a {{template}} call's pipeline is dot alone.
+func passesDot(pipe *parse.PipeNode) bool {
+	if pipe == nil || len(pipe.Decl) > 0 || len(pipe.Cmds) != 1 || len(pipe.Cmds[0].Args) != 1 {
+		return false
+	}
+	_, ok := pipe.Cmds[0].Args[0].(*parse.DotNode)
+	return ok
 }
 
 func compileAction(pipe *parse.PipeNode, filters map[string]filter) (step, bool) {
@@ -106,19 +142,28 @@ func (p plan) execute(b *bytes.Buffer, fields map[string]string) error {
 			b.WriteString(s.text)
 			continue
 		}
-		v, ok := fields[s.field]
-		if !ok && !s.index {
-			return errNoField
-		}
-		for _, f := range s.filters {
-			var err error
-			if v, err = f(v); err != nil {
-				return err
-			}
+		v, err := s.value(fields)
+		if err != nil {
+			return err
 		}
 		b.WriteString(v)
 	}
 	return nil
+}
+
+// value returns what the field step s writes for fields.
+func (s *step) value(fields map[string]string) (string, error) {
+	v, ok := fields[s.field]
+	if !ok && !s.index {
+		return "", errNoField
+	}
+	for _, f := range s.filters {
+		var err error
+		if v, err = f(v); err != nil {
+			return "", err
+		}
+	}
+	return v, nil
 }
 
 // textFilters are the functions a header or text plan may apply: the ones

@@ -3,6 +3,8 @@ package render_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,7 +68,7 @@ var hostileValues = []string{
 func TestPlanMatchesTemplateGenerated(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20261201, 10))
 	dir := t.TempDir()
-	n, planned := 400, 0
+	n, planned, flattened := 400, 0, 0
 	if testing.Short() {
 		n = 60
 	}
@@ -94,7 +96,13 @@ func TestPlanMatchesTemplateGenerated(t *testing.T) {
 			body.WriteString(fmt.Sprintf(ctx, args...) + "\n")
 		}
 		src := "From: n@example.com\nTo: x@example.com\n\n" + body.String()
-		tmpl, err := newTemplate(t, dir, src, render.Options{})
+		var opts render.Options
+		if i%2 == 1 {
+			// Half of the bodies are split into a layout, the body and a
+			// partial, which the plans flatten.
+			opts = splitLayout(t, dir, &src)
+		}
+		tmpl, err := newTemplate(t, dir, src, opts)
 		if err != nil {
 			continue // html/template refused the template (e.g. an action in a comment): nothing to compare
 		}
@@ -102,6 +110,9 @@ func TestPlanMatchesTemplateGenerated(t *testing.T) {
 			continue
 		}
 		planned++
+		if opts.LayoutPath != "" {
+			flattened++
+		}
 		for range 12 {
 			row := map[string]string{}
 			for _, f := range fields {
@@ -119,8 +130,34 @@ func TestPlanMatchesTemplateGenerated(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d generated templates ran through a plan and matched html/template", planned, n)
-	if planned < n/2 {
-		t.Errorf("only %d of %d templates had a plan: the generator no longer tests the plans", planned, n)
+	t.Logf("%d of %d generated templates (%d with a layout and a partial) ran through a plan and matched html/template", planned, n, flattened)
+	if planned < n/2 || flattened < n/5 {
+		t.Errorf("only %d of %d templates had a plan, %d with a layout: the generator no longer tests the plans", planned, n, flattened)
 	}
+}
+
+// splitLayout moves the first line of the body of the template src to a
+// layout that calls the body, and its last line to a partial that the body
+// calls, writing both to dir, and returns the options that name them.
+func splitLayout(t *testing.T, dir string, src *string) render.Options {
+	t.Helper()
+	head, body, _ := strings.Cut(*src, "\n\n")
+	lines := strings.SplitAfter(strings.TrimSuffix(body, "\n"), "\n")
+	layout := "<div class=\"layout\">" + lines[0] + "{{template \"content\" .}}</div>\n"
+	part := ""
+	if len(lines) > 1 {
+		part, lines = lines[len(lines)-1], lines[:len(lines)-1]
+	}
+	*src = head + "\n\n<section>" + strings.Join(lines[1:], "") + "{{template \"part\" .}}</section>\n"
+	opts := render.Options{LayoutPath: filepath.Join(dir, "layout.html"), PartialsDir: filepath.Join(dir, "partials")}
+	if err := os.MkdirAll(opts.PartialsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(opts.LayoutPath, []byte(layout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(opts.PartialsDir, "part.html"), []byte(part), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return opts
 }

@@ -133,7 +133,8 @@ func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
 //
 // The Message-ID is "<" + hex of the first 16 bytes of
 // SHA-256(CampaignID + "\x00" + key) + "@" + the From domain + ">"; the
-// MIME boundaries derive from it too. Envelope.From is the From address;
+// MIME boundaries derive from it too. Envelope.From is the From address,
+// or Options.ReturnPath's address for the row;
 // Envelope.To holds the To, Cc and Bcc addresses, in that order, without
 // case-insensitive duplicates. Message.Attachments lists the attached and
 // embedded files, their Path joined to the attachment folder.
@@ -194,6 +195,9 @@ func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (hea
 			case h.kind == kindBcc:
 				r.bcc = addrs
 			}
+			if t.proofTo != nil && (h == t.to || h.name == "Cc") {
+				continue // a proof copy has its own To and no Cc
+			}
 			if h.encoded != nil {
 				b.Write(h.encoded)
 			} else if h.tmpl != nil && len(addrs) > 0 && h.kind != kindBcc {
@@ -244,8 +248,8 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 
 	sum := sha256.Sum256([]byte(t.opts.CampaignID + "\x00" + key))
 	idhex := hex.EncodeToString(sum[:16])
-	domain := hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:]
-	id := idhex + "@" + strings.ToLower(domain)
+	domain := messageIDDomain(hr.from.Address[strings.LastIndexByte(hr.from.Address, '@')+1:])
+	id := idhex + "@" + domain
 
 	files := make([]file, 0, len(hr.files))
 	atts := make([]campaign.Attachment, 0, len(hr.files))
@@ -259,13 +263,21 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 
 	s.html.Reset()
-	if err := t.guard.execute(t.bodyPlan, t.body, &s.html, row.Fields); err != nil {
-		return nil, bodyError(row, key, "body", t.bodyFields, err)
+	var html []byte
+	if !t.plain {
+		if err := t.executeBody(&s.html, row.Fields); err != nil {
+			return nil, bodyError(row, key, "body", t.bodyFields, err)
+		}
+		html = s.html.Bytes()
 	}
 	s.text.Reset()
 	if t.text != nil {
 		if err := t.guard.execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
-			return nil, bodyError(row, key, "text", t.textFields, err)
+			part := "text"
+			if t.plain {
+				part = "body"
+			}
+			return nil, bodyError(row, key, part, t.textFields, err)
 		}
 	} else {
 		s.text.WriteString(htmlToText(s.html.String()))
@@ -276,10 +288,23 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 			return nil, err
 		}
 	}
+	mailFrom := hr.from.Address
+	if !t.opts.ReturnPath.IsZero() {
+		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
+	}
+	env := campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
+	s.out.Write(t.listID)
+	if t.proofTo != nil {
+		if err := t.writeProofHeaders(&s.out, hr); err != nil {
+			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
+		}
+		env.To = envelope(t.proofTo)
+		env.Primary = len(env.To)
+	}
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
-	writeBody(&s.out, idhex, s.text.Bytes(), s.html.Bytes(), files)
+	writeBody(&s.out, idhex, s.text.Bytes(), html, files)
 	if int64(s.out.Len()) > t.opts.MaxMessageSize {
 		return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", t.guard.limitError())}
 	}
@@ -294,7 +319,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 		Row:         row.Num,
 		Key:         key,
 		ID:          id,
-		Envelope:    campaign.Envelope{From: hr.from.Address, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))},
+		Envelope:    env,
 		Data:        append(sig, s.out.Bytes()...),
 		Attachments: atts,
 	}, nil

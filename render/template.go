@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,29 @@ type Options struct {
 	UnsubscribeURL string
 	// DKIM, when set, signs every message.
 	DKIM *DKIM
+	// ProofTo, when set, makes every message a proof copy for these
+	// addresses: they are its only envelope recipients and its To header,
+	// it has no Cc, and its real To, Cc and Bcc addresses go into the
+	// ProofHeader header. The rest (Subject, body, DKIM, unsubscribe,
+	// List-Id, return path) is the real message's.
+	ProofTo []string
+	// ReturnPath, when not zero, is the envelope sender of every message
+	// instead of its From address; with a VERP placeholder it carries the
+	// row's token (campaign.VERPToken of CampaignID, the row and its key).
+	ReturnPath campaign.ReturnPath
+	// ListID, when set, adds a List-Id header (RFC 2919) to every message:
+	// "news.example.com" or "Newsletter <news.example.com>".
+	ListID string
+	// LayoutPath is an HTML template file that wraps every body: it calls
+	// {{template "content" .}} where the body goes.
+	LayoutPath string
+	// PartialsDir is a folder whose .html and .md files are templates the
+	// body, the layout and the text template may call by file name
+	// without the extension: {{template "footer" .}}.
+	PartialsDir string
+	// KeepCSS leaves <style> blocks as written. By default, when the HTML
+	// has a <style> block, its rules are inlined into style attributes.
+	KeepCSS bool
 	// MaxAttachmentSize bounds each attached or embedded file (default
 	// 25 MiB); MaxMessageSize bounds the rendered message, and each part
 	// while it is rendered (default 40 MiB); MaxRenderTime bounds the time
@@ -66,19 +90,29 @@ type Template struct {
 	headers  []*header
 	from, to *header
 
-	body     *htmltemplate.Template
-	bodySrc  string
-	bodyLine int                    // file line of the body's first line
-	text     *texttemplate.Template // from TextPath, or derived from the body
-	textSrc  string                 // TextPath's text ("" when derived)
+	body    *htmltemplate.Template // the layout (or the body) and the templates it calls; nil for a plain-text body
+	sources map[string]*source     // the file of each template of body (or of the plain body), by name
+	text    *texttemplate.Template // from TextPath, or derived from the body; the body itself when plain
+	textSrc string                 // TextPath's text ("" when derived)
+
+	plain     bool     // the body is plain text (no HTML tags): text is its template
+	markdown  bool     // the body is Markdown
+	extraHash []string // what besides the files goes into the hash
+	inline    *inliner // nil when CSS is not inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
 
-	attachDir string
-	root      *os.Root // nil when the template attaches nothing
+	attachDir   string
+	attachShown string   // attachDir as errors show it: absolute
+	root        *os.Root // nil when the template attaches nothing
 
-	unsub *unsubscribe // nil without Options.UnsubscribeURL
+	unsub  *unsubscribe // nil without Options.UnsubscribeURL
+	listID []byte       // the List-Id header line, nil without Options.ListID
+
+	proofTo []*mail.Address // Options.ProofTo
+
+	warnings []Warning
 
 	guard *guard       // bounds each render
 	files *attachCache // the attached files, read once
@@ -108,7 +142,8 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts, guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
+	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md"), guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
 	h := sha256.New()
 	h.Write(src)
 
@@ -121,10 +156,23 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write([]byte("\x00unsubscribe-url\x00" + opts.UnsubscribeURL))
 	}
+	if opts.ListID != "" {
+		if err := t.parseListID(opts.ListID); err != nil {
+			return nil, err
+		}
+		h.Write([]byte("\x00list-id\x00" + opts.ListID))
+	}
 	if opts.DKIM != nil {
 		if err := checkDKIM(opts.DKIM); err != nil {
 			return nil, err
 		}
+	}
+	if t.proofTo, err = parseProofTo(opts.ProofTo); err != nil {
+		return nil, err
+	}
+	if opts.TextPath != "" && t.plain {
+		return nil, &campaign.InputError{File: opts.TextPath, Err: fmt.Errorf("render: the body of %s has no HTML tags, so it is sent as the text part itself: "+
+			"a separate text template is for HTML bodies", templatePath)}
 	}
 	if opts.TextPath != "" {
 		tsrc, err := os.ReadFile(opts.TextPath)
@@ -133,9 +181,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 		}
 		h.Write(tsrc)
 		t.textSrc = normalize(tsrc)
-		t.text, err = texttemplate.New("text").Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(t.textSrc)
+		t.text, err = t.textSet("text", t.textSrc, false)
 		if err != nil {
-			return nil, parseError(opts.TextPath, 0, err)
+			return nil, parseError(opts.TextPath, 0, t.textSrc, err)
 		}
 		if err := t.checkTemplate(opts.TextPath, 0, textTrees(t.text), t.guard.textFuncs()); err != nil {
 			return nil, err
@@ -144,7 +192,13 @@ func New(templatePath string, opts Options) (*Template, error) {
 	}
 	t.bodyFields = names(t.bodyRefs())
 	if t.text == nil {
-		t.text = deriveText(t.bodySrc, t.bodyFields, t.guard.textFuncs())
+		t.text = t.defaultText()
+	}
+	if err := t.prepareInline(); err != nil {
+		return nil, err
+	}
+	for _, x := range t.extraHash {
+		h.Write([]byte(x))
 	}
 	if t.text != nil {
 		t.textPlan = compilePlan(t.text.Tree, textFilters)
@@ -205,30 +259,13 @@ func (t *Template) parseFile(src string) error {
 	if t.to == nil {
 		return t.inputErr(1, "render: the template has no To header")
 	}
+	t.checkHeaderNames()
 
-	t.bodyLine = end + 2
-	t.bodySrc = strings.Join(lines[end+1:], "\n")
-	body, err := htmltemplate.New("body").Option("missingkey=error").Funcs(t.guard.htmlFuncs()).Parse(t.bodySrc)
-	if err != nil {
-		return parseError(t.path, t.bodyLine-1, err)
+	body := strings.Join(lines[end+1:], "\n")
+	if !t.markdown && t.opts.LayoutPath == "" && !isHTML(body) {
+		return t.parsePlainBody(body, end+2)
 	}
-	if err := t.checkTemplate(t.path, t.bodyLine-1, htmlTrees(body), t.guard.htmlFuncs()); err != nil {
-		return err
-	}
-	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here;
-	// the guard stops the execution at its first function call or write.
-	var escErr *htmltemplate.Error
-	if err := t.guard.escape(body); errors.As(err, &escErr) {
-		line := escErr.Line
-		if line > 0 {
-			line += t.bodyLine - 1
-		}
-		return &campaign.InputError{File: t.path, Line: line, Err: fmt.Errorf("render: %s", escErr.Description)}
-	}
-	t.body = body
-	t.bodyPlan = compilePlan(body.Tree, htmlFilters)
-	return nil
+	return t.parseBody(body, end+2)
 }
 
 // validName reports whether s is a header field name (RFC 5322 ftext).
@@ -253,15 +290,34 @@ func (t *Template) inputErr(line int, format string, args ...any) error {
 // way to get at the line.
 var parseErrLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:\d+:)? ?(.*)$`)
 
-// parseError turns a template parse error into an InputError for file, the
-// template's line 1 being file line offset+1.
-func parseError(file string, offset int, err error) error {
+// parseError turns the parse error of the template src into an
+// InputError for file, the template's line 1 being file line offset+1.
+func parseError(file string, offset int, src string, err error) error {
 	m := parseErrLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &campaign.InputError{File: file, Err: fmt.Errorf("render: %w", err)}
 	}
 	n, _ := strconv.Atoi(m[1])
-	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2])}
+	return &campaign.InputError{File: file, Line: n + offset, Err: errors.New("render: " + m[2] + spacedColumnHint(src, m[2]))}
+}
+
+// undefinedFunc matches text/template's error for an unknown function.
+var undefinedFunc = regexp.MustCompile(`^function "([^"]+)" not defined$`)
+
+// spacedColumnHint explains the parse error msg of the template src when
+// it comes from a column name with a space written as a field:
+// {{.First Name}} reads as the field First given to a function Name.
+func spacedColumnHint(src, msg string) string {
+	m := undefinedFunc.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	field := regexp.MustCompile(`\.([\pL\pN_]+)\s+` + regexp.QuoteMeta(m[1]) + `\b`).FindStringSubmatch(src)
+	if field == nil {
+		return ""
+	}
+	name := field[1] + " " + m[1]
+	return fmt.Sprintf(`: for the column %q, whose name has a space, write {{index . %q}}`, name, name)
 }
 
 // openAttachDir opens the attachment folder if any header attaches a file.
@@ -278,6 +334,10 @@ func (t *Template) openAttachDir() error {
 	t.attachDir = t.opts.AttachDir
 	if t.attachDir == "" {
 		t.attachDir = filepath.Dir(t.path)
+	}
+	t.attachShown = t.attachDir
+	if abs, err := filepath.Abs(t.attachDir); err == nil {
+		t.attachShown = abs
 	}
 	root, err := os.OpenRoot(t.attachDir)
 	if err != nil {

@@ -8,24 +8,19 @@ import (
 	"github.com/k3a/html2text"
 )
 
-// deriveText converts the body's HTML template source to a text/template
-// once, so that the text part costs a template execution per row instead
-// of an HTML conversion: tags fall away while the actions between them
-// stay. The result is used only if it parses and uses no field the body
-// does not; otherwise it returns nil and each row's rendered HTML is
-// converted instead. The two give the same text except that a field value
-// is inserted as it is, not as HTML (a line break in a value stays one).
-func deriveText(bodySrc string, bodyFields []string, funcs texttemplate.FuncMap) *texttemplate.Template {
-	t, err := texttemplate.New("text").Option("missingkey=error").Funcs(funcs).Parse(htmlToText(bodySrc))
-	if err != nil {
-		return nil
-	}
+// usesOnly reports whether t uses no row field but those of fields. The
+// text part derived once from the HTML template (Template.defaultText)
+// must use no field the body does not: otherwise each row's rendered HTML
+// is converted instead. The two give the same text except that a field
+// value is inserted as it is, not as HTML (a line break in a value stays
+// one).
+func usesOnly(t *texttemplate.Template, fields []string) bool {
 	for _, f := range fieldsOf(t) {
-		if !slices.Contains(bodyFields, f) {
-			return nil
+		if !slices.Contains(fields, f) {
+			return false
 		}
 	}
-	return t
+	return true
 }
 
 // tableBreaks puts a line break before each table row and a space before

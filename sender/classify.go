@@ -7,8 +7,8 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/textproto"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -19,33 +19,167 @@ import (
 // Send on a closed Pool.
 var ErrClosed = errors.New("sender: pool closed")
 
-// authCodes are replies that mean the credentials or the session's security
-// are wrong, whatever the step: no message can go through until the
-// configuration changes.
-var authCodes = map[int]bool{530: true, 534: true, 535: true, 538: true}
+// ErrHelloRefused is inside the error of a session the server refused
+// because of the name the client gave in EHLO.
+var ErrHelloRefused = errors.New("sender: the server refused the EHLO name")
 
-// isSlowDown reports whether code asks the client to slow down.
-func isSlowDown(code int) bool { return code == 421 || code == 451 || code == 454 }
+// phase is the step of an SMTP session a reply answers.
+type phase int
 
-// classOf returns the class of an SMTP reply code that refused something.
-func classOf(code int) campaign.Class {
-	switch {
-	case authCodes[code]:
-		return campaign.Fatal
-	case code >= 500 && code < 600:
-		return campaign.Permanent
-	default:
-		// 4xx, and replies that make no sense at this step.
-		return campaign.Temporary
-	}
+const (
+	phaseGreeting phase = iota
+	phaseHello
+	phaseTLS
+	phaseAuth
+	phaseMail
+	phaseRcpt
+	phaseData // the DATA command
+	phaseDot  // the message data and its final dot
+)
+
+var phaseNames = [...]string{"the greeting", "EHLO", "STARTTLS", "AUTH", "MAIL FROM", "RCPT TO", "DATA", "the final dot"}
+
+// reply is one refusal reply: its code, enhanced status code (RFC 3463,
+// "" when absent) and text.
+type reply struct {
+	code     int
+	enhanced string
+	text     string
 }
 
-// replyError returns the DeliveryError for a refusal reply te, for the
-// recipient rcpt when the refusal was of a RCPT.
-func replyError(te *textproto.Error, rcpt string) *campaign.DeliveryError {
-	enh, text := splitEnhanced(te.Msg)
-	return &campaign.DeliveryError{Class: classOf(te.Code), Code: te.Code, Enhanced: enh,
-		Text: text, Recipient: rcpt, Err: te}
+// The reply classes, as the README's table lists them. classify applies
+// them in this order; the first that matches wins.
+//
+//  1. Throttle (a flag beside the others; the only replies that lower the
+//     rate): a 4xx reply, other than to EHLO, STARTTLS and AUTH, with an
+//     enhanced code 4.7.x or 4.5.3, or any 4xx whose text speaks of a rate
+//     (throttleWords).
+//  2. Session refused: every refusal of the greeting, EHLO, STARTTLS and
+//     AUTH; the authentication codes 530, 534, 535 and 538 at any step; a
+//     5xx to MAIL FROM other than the message's size or parameters
+//     (x.3.4, x.5.4, x.6.x); a refusal of RCPT TO whose text names the
+//     client, its EHLO name or the sender (sessionWords); a 5xx to the
+//     final dot with a sender-permission code (5.7.30, 5.7.57, 5.7.60,
+//     5.7.708). 5xx: fatal for the relay; 4xx: temporary. 421 at any
+//     step: temporary, and the server closes the connection.
+//  3. Recipient refused: any other refusal of RCPT TO (5xx permanent, 4xx
+//     temporary), and a 5xx to the final dot with a mailbox code (5.1.x,
+//     5.2.1, 5.2.2).
+//  4. Message refused: a 5xx to MAIL FROM for the message's size or
+//     parameters, to DATA, or to the final dot (size, content, policy).
+//  5. Temporary: any other 4xx.
+//
+// A 452 (or 552) "too many recipients" (x.5.3) to RCPT TO after another
+// recipient of the same transaction was accepted is no refusal at all: the
+// recipient goes in the next transaction (see conn.send).
+func classify(ph phase, r reply) (class campaign.Class, scope campaign.Scope, throttle bool) {
+	temp := r.code >= 400 && r.code < 500
+	setup := ph == phaseHello || ph == phaseTLS || ph == phaseAuth
+	throttle = temp && (!setup && (strings.HasPrefix(r.enhanced, "4.7.") || r.enhanced == "4.5.3") ||
+		containsAny(r.text, throttleWords))
+	class = campaign.Permanent
+	if temp || r.code < 400 || r.code >= 600 {
+		class = campaign.Temporary
+	}
+	scope = scopeOf(ph, r)
+	if scope == campaign.ScopeSession && class == campaign.Permanent {
+		class = campaign.Fatal
+	}
+	return class, scope, throttle
+}
+
+// scopeOf returns what a refusal at ph concerns (see classify).
+func scopeOf(ph phase, r reply) campaign.Scope {
+	detail := r.enhanced
+	if len(detail) > 2 {
+		detail = detail[2:] // "5.3.4" -> "3.4"
+	}
+	switch {
+	case ph <= phaseAuth, authCodes[r.code], r.code == 421:
+		return campaign.ScopeSession
+	case ph == phaseMail:
+		if r.code >= 500 && (detail == "3.4" || detail == "5.4" || strings.HasPrefix(detail, "6.") || r.code == 552) {
+			return campaign.ScopeMessage
+		}
+		return campaign.ScopeSession
+	case ph == phaseRcpt:
+		if containsAny(r.text, sessionWords) {
+			return campaign.ScopeSession
+		}
+		return campaign.ScopeRecipient
+	case ph == phaseDot && r.code >= 500:
+		switch {
+		case senderPermission[r.enhanced]:
+			return campaign.ScopeSession
+		case strings.HasPrefix(detail, "1.") || detail == "2.1" || detail == "2.2":
+			return campaign.ScopeRecipient
+		}
+		return campaign.ScopeMessage
+	case r.code >= 500: // DATA
+		return campaign.ScopeMessage
+	}
+	return campaign.ScopeNone
+}
+
+// authCodes mean that the credentials or the session's security are wrong,
+// whatever the step.
+var authCodes = map[int]bool{530: true, 534: true, 535: true, 538: true}
+
+// senderPermission are the enhanced codes with which providers refuse the
+// account's right to send (SMTP AUTH disabled, not allowed to send as this
+// From) after the data: the configuration, not the message, is at fault.
+var senderPermission = map[string]bool{"5.7.30": true, "5.7.57": true, "5.7.60": true, "5.7.708": true}
+
+// throttleWords, in a 4xx reply's text, mean that the server asks the
+// client to send less or slower.
+var throttleWords = []string{"rate", "too many", "too much", "too fast", "throttl", "slow down", "exceeded", "quota"}
+
+// sessionWords, in a refusal of RCPT TO, mean that the refusal concerns the
+// client or the sender, not the recipient: Postfix defers client, HELO and
+// sender restrictions to RCPT TO (smtpd_delay_reject).
+var sessionWords = []string{"helo command rejected", "client host rejected", "sender address rejected",
+	"relay access denied", "authentication required"}
+
+// containsAny reports whether s, lower-cased, contains any of words.
+func containsAny(s string, words []string) bool {
+	s = strings.ToLower(s)
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// tooManyRecipients reports whether r is RFC 5321's "too many recipients"
+// (452 4.5.3, or the 552 that RFC 821 wrongly named).
+func tooManyRecipients(r reply) bool {
+	return (r.code == 452 || r.code == 552) && (strings.HasSuffix(r.enhanced, ".5.3") || containsAny(r.text, []string{"too many recipients"}))
+}
+
+// refusal returns the DeliveryError of the refusal r at ph, for the
+// recipient rcpt when ph is phaseRcpt.
+func refusal(ph phase, r reply, rcpt string, err error) *campaign.DeliveryError {
+	class, scope, throttle := classify(ph, r)
+	de := &campaign.DeliveryError{Class: class, Scope: scope, Throttle: throttle, Code: r.code,
+		Enhanced: r.enhanced, Text: r.text, Err: err}
+	if scope == campaign.ScopeRecipient {
+		de.Recipient = rcpt
+	}
+	if scope == campaign.ScopeSession && containsAny(r.text, []string{"helo command rejected"}) {
+		de.Err = errors.Join(ErrHelloRefused, err)
+	}
+	return de
+}
+
+// desync returns the error of a reply whose code makes no sense at ph (a
+// positive reply where a refusal or another positive reply was due): the
+// server's replies are out of step with the commands, so none of them can
+// be trusted and the connection must go.
+func desync(ph phase, r reply) *campaign.DeliveryError {
+	return &campaign.DeliveryError{Class: campaign.Temporary,
+		Text: "protocol error: the server answered " + phaseNames[ph] + " with " + strconv.Quote(r.String()) +
+			"; its replies are out of step with the commands, so the connection was dropped"}
 }
 
 // connError returns the Temporary DeliveryError of a failed read or write:
@@ -53,36 +187,40 @@ func replyError(te *textproto.Error, rcpt string) *campaign.DeliveryError {
 // true when the final dot of DATA was sent.
 func connError(err error, ambiguous bool) *campaign.DeliveryError {
 	text := "connection lost: " + err.Error()
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		text = "timed out waiting for the server: " + err.Error()
+	case errors.Is(err, errReplyTooLong):
+		text = err.Error()
 	}
 	return &campaign.DeliveryError{Class: campaign.Temporary, Text: text, Ambiguous: ambiguous, Err: err}
 }
 
-// dialError classifies a failure to connect, greet, start TLS or
-// authenticate. Network failures and 4xx replies (a 421 greeting from a busy
-// server) are Temporary. 5xx replies (a refused AUTH, a greeting that refuses
-// service), TLS failures, a greeting that is not SMTP, and every other setup
-// failure (STARTTLS required but not offered, no usable AUTH mechanism) are
-// Fatal. Context errors are returned as they are.
-func dialError(err error) error {
+// setupError classifies a failure to connect, greet, say EHLO, start TLS
+// or authenticate, at ph. Network failures are Temporary; replies follow
+// classify (a 4xx is Temporary, a 5xx Fatal); TLS failures, a greeting that
+// is not SMTP, and every other setup failure (STARTTLS required but not
+// offered, no usable AUTH mechanism) are Fatal. Context errors are
+// returned as they are.
+func setupError(ph phase, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !isNetErr(err) {
 		return err
 	}
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		de := replyError(te, "")
-		if de.Class != campaign.Temporary {
-			de.Class = campaign.Fatal
-		}
-		de.Err = err
-		return de
+	var de *campaign.DeliveryError
+	if errors.As(err, &de) {
+		return err
+	}
+	if r, ok := replyOf(err); ok {
+		return refusal(ph, r, "", err)
+	}
+	if errors.Is(err, errReplyTooLong) {
+		return connError(errReplyTooLong, false)
 	}
 	class := campaign.Fatal
 	if isNetErr(err) && !isTLSErr(err) {
 		class = campaign.Temporary
 	}
-	return &campaign.DeliveryError{Class: class, Text: "connect: " + err.Error(), Err: err}
+	return &campaign.DeliveryError{Class: class, Scope: campaign.ScopeSession, Text: "connect: " + err.Error(), Err: err}
 }
 
 // isNetErr reports whether err is a network failure: a refused or dropped
@@ -97,15 +235,21 @@ func isNetErr(err error) bool {
 // isTLSErr reports whether err is a TLS handshake or certificate failure.
 func isTLSErr(err error) bool {
 	var (
+		rerr tls.RecordHeaderError
+		aerr tls.AlertError
+	)
+	return isVerifyErr(err) || errors.As(err, &rerr) || errors.As(err, &aerr)
+}
+
+// isVerifyErr reports whether err is a failed certificate verification.
+func isVerifyErr(err error) bool {
+	var (
 		verr  *tls.CertificateVerificationError
-		rerr  tls.RecordHeaderError
-		aerr  tls.AlertError
 		uaerr x509.UnknownAuthorityError
 		herr  x509.HostnameError
 		cerr  x509.CertificateInvalidError
 	)
-	return errors.As(err, &verr) || errors.As(err, &rerr) || errors.As(err, &aerr) ||
-		errors.As(err, &uaerr) || errors.As(err, &herr) || errors.As(err, &cerr)
+	return errors.As(err, &verr) || errors.As(err, &uaerr) || errors.As(err, &herr) || errors.As(err, &cerr)
 }
 
 // splitEnhanced splits an RFC 3463 enhanced status code ("5.1.1") off the

@@ -147,3 +147,18 @@ func (p *Pool) drop(cn *conn) {
 	_ = cn.c.Close()
 	p.closed(nil)
 }
+
+// Probe opens one connection (connect, greeting, EHLO, STARTTLS or TLS,
+// AUTH) and keeps it for the first message, so that a fault that would
+// fail every message (no server there, TLS or AUTH refused) shows before
+// any. It returns the classified failure of the dial, a
+// *campaign.DeliveryError (or ctx.Err()); nil when an idle connection is
+// open already.
+func (p *Pool) Probe(ctx context.Context) error {
+	cn, err := p.getConn(ctx)
+	if err != nil {
+		return err
+	}
+	p.put(cn)
+	return nil
+}

@@ -2,9 +2,12 @@
 // long-lived connections and one shared rate limit, and Outbox into .eml
 // files for dry runs. Both implement campaign.Sender.
 //
-// Pool uses go-mail to dial, start TLS and authenticate, then speaks the
-// mail transaction itself so that it can pipeline MAIL, RCPT and DATA (RFC
-// 2920) and return the server's final reply with its queue id.
+// Pool dials, greets, starts TLS and authenticates with go-mail's SMTP
+// client (choosing the EHLO name and the AUTH mechanism itself), then
+// speaks the mail transaction itself so that it can pipeline MAIL, RCPT and
+// DATA (RFC 2920), split recipients over transactions, deliver to the
+// recipients a server accepts, and return the server's final reply with
+// its queue id. Every reply it reads is bounded in lines and bytes.
 package sender
 
 import (
@@ -13,13 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
-	"github.com/wneessen/go-mail"
+	"github.com/mailrun/mailrun/sender/credential"
 	"golang.org/x/time/rate"
 )
 
@@ -34,16 +37,32 @@ type Config struct {
 	// "opportunistic" or "none".
 	TLSPolicy string
 	// Auth chooses the AUTH mechanism: "plain", "login", "cram-md5",
-	// "scram-sha-256", "xoauth2" or "none". Empty means auto-discovery when
-	// the URL has a user (note that go-mail discovers PLAIN and LOGIN only
-	// over TLS), and no AUTH without a user.
+	// "scram-sha-256", "scram-sha-1", "xoauth2" (with Tokens, or Password
+	// as a fixed token) or "none". Empty means, when the URL has a user, the first the server
+	// offers of PLAIN, LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 and CRAM-MD5. No
+	// mechanism ever sends anything to a host other than loopback over a
+	// connection without TLS.
 	Auth string
-	// HelloName is the EHLO name; default the host name.
+	// Tokens gives XOAUTH2's access tokens: each new connection signs in
+	// with a current one (see TokenSource); Password is then not used.
+	Tokens TokenSource
+	// MaxRcptPerMessage caps the recipients of one transaction (a
+	// provider's limit); a server's LIMITS RCPTMAX, when lower, wins. The
+	// recipients beyond it go in further transactions. 0: no cap.
+	MaxRcptPerMessage int
+	// Pacer, when set, takes the throttling replies that concern one
+	// recipient: they slow that recipient's domain (DomainPacer.SlowDown)
+	// instead of the pool's rate.
+	Pacer *DomainPacer
+	// HelloName is the EHLO name; default this host's fully qualified
+	// name, else the address literal of the connection's local address.
 	HelloName string
 	// TLSSkipVerify turns off certificate verification.
 	TLSSkipVerify bool
-	// RootCAs replaces the system's roots for verification (for tests).
-	RootCAs *x509.CertPool
+	// TLSCAFile names a PEM file of the certificate authorities to trust
+	// instead of the system's; RootCAs, when set, is used instead (tests).
+	TLSCAFile string
+	RootCAs   *x509.CertPool
 	// Workers is the most connections open at once; default 4.
 	Workers int
 	// Rate is the shared rate of messages per second; 0 means unlimited
@@ -53,11 +72,13 @@ type Config struct {
 	// MaxPerConn is how many messages a connection carries before it is
 	// replaced; default 100.
 	MaxPerConn int
-	// Timeout bounds each SMTP step (connect, a command and its reply, the
-	// data and its reply); default 30s. IdleTimeout is how long a
-	// connection may sit unused before it is replaced rather than reused;
-	// default 10s.
-	Timeout, IdleTimeout time.Duration
+	// Timeout bounds each SMTP step (connect, a command and its reply,
+	// writing the data); default 30s. DataTimeout bounds the wait for the
+	// reply to the final dot, while the server's filters look at the
+	// message; default 10 minutes (RFC 5321 4.5.3.2.6). IdleTimeout is how
+	// long a connection may sit unused before it is replaced rather than
+	// reused; default 10s.
+	Timeout, DataTimeout, IdleTimeout time.Duration
 	// Logger receives rate changes and connection events; default none.
 	Logger *slog.Logger
 }
@@ -70,7 +91,7 @@ type Config struct {
 // connections it has (Stats.Conns) and tries one more every 30 seconds.
 //
 // Before each message, Send takes a token from one rate limiter shared by
-// all connections. A 421, 451 or 454 reply halves that rate (at most once a
+// all connections. A throttling reply (see classify) halves that rate (at most once a
 // second, never below a tenth of the configured rate) and it then recovers
 // by a tenth every 3 seconds without such a reply. With an unlimited rate,
 // a slow-down sets half the throughput observed so far (once at least 10
@@ -80,11 +101,12 @@ type Config struct {
 // Burst defaults to 1: messages are spaced evenly, so that no one-second
 // window carries more than Rate + Burst messages.
 type Pool struct {
-	cfg    Config
-	ep     Endpoint
-	client *mail.Client
-	thr    *throttle
-	log    *slog.Logger
+	cfg     Config
+	ep      Endpoint
+	mech    string // AUTH mechanism (see authMechanism)
+	tlsConf *tls.Config
+	thr     *throttle
+	log     *slog.Logger
 
 	slots     chan struct{} // one per Send in progress, at most Workers
 	done      chan struct{} // closed by Close: waits end
@@ -105,8 +127,10 @@ type Pool struct {
 var _ campaign.Sender = (*Pool)(nil)
 
 // NewPool checks cfg and returns a Pool. It opens no connection: the first
-// Send dials. Errors come from an invalid URL, policy, AUTH mechanism or
-// worker count, and never contain the password.
+// Send dials. Errors come from an invalid URL, policy, AUTH mechanism,
+// worker count or CA file, a user without a password (ErrNoPassword), or a
+// user with TLS turned off for a host other than loopback
+// (ErrCleartextAuth); they never contain the password.
 func NewPool(cfg Config) (*Pool, error) {
 	ep, err := ParseURL(cfg.URL, cfg.TLSPolicy)
 	if err != nil {
@@ -124,68 +148,60 @@ func NewPool(cfg Config) (*Pool, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.DataTimeout == 0 {
+		cfg.DataTimeout = 10 * time.Minute
+	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 10 * time.Second
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = rate.Inf
 	}
-	if cfg.Workers < 0 || cfg.Burst < 0 || cfg.MaxPerConn < 0 || cfg.Timeout < 0 || cfg.IdleTimeout < 0 || cfg.Rate < 0 {
+	if cfg.Workers < 0 || cfg.Burst < 0 || cfg.MaxPerConn < 0 || cfg.MaxRcptPerMessage < 0 || cfg.Timeout < 0 || cfg.DataTimeout < 0 || cfg.IdleTimeout < 0 || cfg.Rate < 0 {
 		return nil, errors.New("sender: workers, burst, max-per-conn, rate and timeouts must not be negative")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	opts, err := clientOptions(cfg, ep)
+	mech, err := authMechanism(cfg.Auth)
 	if err != nil {
 		return nil, err
 	}
-	client, err := mail.NewClient(ep.Host, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("sender: %w", err)
+	switch {
+	case ep.User == "" && mech != "" && mech != authNone:
+		return nil, fmt.Errorf("sender: AUTH %s needs a user: smtp://user@host", cfg.Auth)
+	case cfg.Tokens != nil && mech != authXOAUTH2:
+		return nil, errors.New("sender: OAuth2 tokens need AUTH xoauth2")
+	case ep.User != "" && mech != authNone && cfg.Password == "" && cfg.Tokens == nil:
+		return nil, fmt.Errorf("%w (user %s)", ErrNoPassword, ep.User)
+	case ep.User != "" && mech != authNone && ep.TLSPolicy == TLSNone && !ep.ImplicitTLS && !credential.IsLoopback(ep.Host):
+		return nil, fmt.Errorf("%w: %s", ErrCleartextAuth, ep.Host)
 	}
-	p := &Pool{cfg: cfg, ep: ep, client: client, log: cfg.Logger,
+	roots := cfg.RootCAs
+	if roots == nil && cfg.TLSCAFile != "" {
+		if roots, err = loadCAFile(cfg.TLSCAFile); err != nil {
+			return nil, err
+		}
+	}
+	p := &Pool{cfg: cfg, ep: ep, mech: mech, log: cfg.Logger,
+		tlsConf: &tls.Config{ServerName: ep.Host, MinVersion: tls.VersionTLS12, RootCAs: roots,
+			InsecureSkipVerify: cfg.TLSSkipVerify}, //nolint:gosec // only on request.
 		thr: newThrottle(cfg.Rate, cfg.Burst, cfg.Logger), slots: make(chan struct{}, cfg.Workers), limit: cfg.Workers}
 	p.done = make(chan struct{})
 	return p, nil
 }
 
-// authTypes maps Config.Auth to go-mail's mechanisms.
-var authTypes = map[string]mail.SMTPAuthType{
-	"plain": mail.SMTPAuthPlain, "login": mail.SMTPAuthLogin, "cram-md5": mail.SMTPAuthCramMD5,
-	"scram-sha-256": mail.SMTPAuthSCRAMSHA256, "xoauth2": mail.SMTPAuthXOAUTH2,
-	"": mail.SMTPAuthAutoDiscover, "none": mail.SMTPAuthNoAuth,
-}
-
-// clientOptions translates cfg into go-mail options.
-func clientOptions(cfg Config, ep Endpoint) ([]mail.Option, error) {
-	tlsConf := &tls.Config{ServerName: ep.Host, MinVersion: tls.VersionTLS12,
-		RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.TLSSkipVerify} //nolint:gosec // only on request.
-	opts := []mail.Option{mail.WithPort(ep.Port), mail.WithTimeout(cfg.Timeout), mail.WithTLSConfig(tlsConf)}
-	switch {
-	case ep.ImplicitTLS:
-		opts = append(opts, mail.WithSSL())
-	case ep.TLSPolicy == TLSOpportunistic:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
-	case ep.TLSPolicy == TLSNone:
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+// loadCAFile reads a PEM bundle of certificate authorities.
+func loadCAFile(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sender: TLS CA file: %w", err)
 	}
-	if cfg.HelloName != "" {
-		opts = append(opts, mail.WithHELO(cfg.HelloName))
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("sender: TLS CA file %s: no PEM certificate in it", path)
 	}
-	auth, ok := authTypes[strings.ToLower(cfg.Auth)]
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("sender: AUTH mechanism %q: want plain, login, cram-md5, scram-sha-256, xoauth2 or none", cfg.Auth)
-	case auth == mail.SMTPAuthNoAuth || (ep.User == "" && cfg.Auth == ""):
-	case ep.User == "":
-		return nil, fmt.Errorf("sender: AUTH %s needs a user: smtp://user@host", cfg.Auth)
-	default:
-		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(ep.User), mail.WithPassword(cfg.Password))
-	}
-	return opts, nil
+	return pool, nil
 }
 
 // String describes the pool's server without any password.

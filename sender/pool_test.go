@@ -134,32 +134,35 @@ func TestRefusals(t *testing.T) {
 		opts      []smtptest.Option
 		to        []string
 		class     campaign.Class
+		scope     campaign.Scope
 		code      int
 		enhanced  string
 		recipient string
 	}{
-		{"451 on data", []smtptest.Option{smtptest.FailData(451, 1)}, nil, campaign.Temporary, 451, "4.3.0", ""},
-		{"450 on rcpt", []smtptest.Option{smtptest.FailRcpt(450, 1)}, nil, campaign.Temporary, 450, "4.2.1", "a@example.com"},
-		{"550 for one of two", []smtptest.Option{smtptest.FailRcpt(550, 1, "b@example.com")},
-			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
-		{"550 for one of two, strict", []smtptest.Option{smtptest.FailRcpt(550, 1, "b@example.com"), smtptest.NoPipelining()},
-			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
-		{"450 and 550", []smtptest.Option{smtptest.FailRcpt(450, 1, "a@example.com"), smtptest.FailRcpt(550, 1, "b@example.com")},
-			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, 550, "5.1.1", "b@example.com"},
-		{"554 on data", []smtptest.Option{smtptest.FailData(554, 1)}, nil, campaign.Permanent, 554, "5.7.1", ""},
+		{"451 on data", []smtptest.Option{smtptest.FailData(451, 1)}, nil, campaign.Temporary, campaign.ScopeNone, 451, "4.3.0", ""},
+		{"450 on rcpt", []smtptest.Option{smtptest.FailRcpt(450, 1)}, nil, campaign.Temporary, campaign.ScopeRecipient, 450, "4.2.1", "a@example.com"},
+		{"550 for the To, Cc accepted", []smtptest.Option{smtptest.FailRcpt(550, 1, "a@example.com")},
+			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, campaign.ScopeRecipient, 550, "5.1.1", "a@example.com"},
+		{"550 for the To, Cc accepted, strict", []smtptest.Option{smtptest.FailRcpt(550, 1, "a@example.com"), smtptest.NoPipelining()},
+			[]string{"a@example.com", "b@example.com"}, campaign.Permanent, campaign.ScopeRecipient, 550, "5.1.1", "a@example.com"},
+		{"554 on data", []smtptest.Option{smtptest.FailData(554, 1)}, nil, campaign.Permanent, campaign.ScopeMessage, 554, "5.7.1", ""},
+		{"552 on data", []smtptest.Option{smtptest.FailData(552, 1)}, nil, campaign.Permanent, campaign.ScopeMessage, 552, "5.3.4", ""},
+		{"550 5.1.1 on data", []smtptest.Option{smtptest.FailData(550, 1)}, nil, campaign.Permanent, campaign.ScopeRecipient, 550, "5.1.1", "a@example.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := smtptest.Start(t, tt.opts...)
-			p := newPool(t, srv, nil)
-			_, err := p.Send(context.Background(), message(1, tt.to...), nil)
+			p := newPool(t, srv, func(c *sender.Config) { c.Workers = 2 })
+			msg := message(1, tt.to...)
+			msg.Envelope.Primary = 1
+			_, err := p.Send(context.Background(), msg, nil)
 			de := deliveryError(t, err)
-			if de.Class != tt.class || de.Code != tt.code || de.Enhanced != tt.enhanced || de.Recipient != tt.recipient || de.Ambiguous {
-				t.Errorf("got %s %d %q for %q (ambiguous %v), want %s %d %q for %q",
-					de.Class, de.Code, de.Enhanced, de.Recipient, de.Ambiguous, tt.class, tt.code, tt.enhanced, tt.recipient)
+			if de.Class != tt.class || de.Scope != tt.scope || de.Code != tt.code || de.Enhanced != tt.enhanced || de.Recipient != tt.recipient || de.Ambiguous {
+				t.Errorf("got %s scope %d %d %q for %q (ambiguous %v), want %s scope %d %d %q for %q",
+					de.Class, de.Scope, de.Code, de.Enhanced, de.Recipient, de.Ambiguous, tt.class, tt.scope, tt.code, tt.enhanced, tt.recipient)
 			}
 			if n := len(srv.Messages()); n != 0 {
-				t.Errorf("server accepted %d messages after a refusal", n)
+				t.Errorf("server accepted %d messages after a refusal of the To recipient or the message", n)
 			}
 			// The faults were for one attempt only: the next one goes through.
 			if _, err := p.Send(context.Background(), message(2, tt.to...), nil); err != nil {
@@ -255,23 +258,33 @@ func testTooManyConnections(t *testing.T, configured rate.Limit) {
 func TestSlowDownHalvesRate(t *testing.T) {
 	tests := []struct {
 		name      string
-		opt       smtptest.Option
+		opts      []smtptest.Option
+		throttle  bool
 		wantConns int
 	}{
-		{"421 to MAIL", smtptest.FailMail(421, 1), 2},
-		{"451 to DATA", smtptest.FailData(451, 1), 1},
-		{"454 to RCPT", smtptest.FailRcpt(454, 1), 1},
+		{"Postfix rate limit, 450 4.7.1 to MAIL", []smtptest.Option{smtptest.FailMail(450, 1), smtptest.ReplyText(450, "4.7.1", "Error: too much mail from 127.0.0.1")}, true, 1},
+		{"Google, 421 4.7.0 to MAIL", []smtptest.Option{smtptest.FailMail(421, 1), smtptest.ReplyText(421, "4.7.0", "Try again later, closing connection.")}, true, 2},
+		{"Naver, 421 4.3.1 to MAIL", []smtptest.Option{smtptest.FailMail(421, 1), smtptest.ReplyText(421, "4.3.1", "You send too many messages")}, true, 2},
+		{"SES, 454 4.7.0 to the final dot", []smtptest.Option{smtptest.FailData(454, 1), smtptest.ReplyText(454, "4.7.0", "Throttling failure: Maximum sending rate exceeded.")}, true, 1},
+		{"450 Too many requests to RCPT", []smtptest.Option{smtptest.FailRcpt(450, 1), smtptest.ReplyText(450, "", "Too many requests")}, true, 1},
+		{"local problem, 451 4.3.0 to the final dot", []smtptest.Option{smtptest.FailData(451, 1), smtptest.ReplyText(451, "4.3.0", "Error: queue file write error")}, false, 1},
+		{"mailbox busy, 450 4.2.1 to RCPT", []smtptest.Option{smtptest.FailRcpt(450, 1)}, false, 1},
+		{"shutting down, 421 4.3.2 to MAIL", []smtptest.Option{smtptest.FailMail(421, 1), smtptest.ReplyText(421, "4.3.2", "Service shutting down")}, false, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := smtptest.Start(t, tt.opt)
+			srv := smtptest.Start(t, tt.opts...)
 			p := newPool(t, srv, func(c *sender.Config) { c.Rate = 100 })
 			_, err := p.Send(context.Background(), message(1), nil)
-			if de := deliveryError(t, err); de.Class != campaign.Temporary {
-				t.Fatalf("got %v, want a temporary failure", de)
+			if de := deliveryError(t, err); de.Class != campaign.Temporary || de.Throttle != tt.throttle {
+				t.Fatalf("got %v (throttle %v), want a temporary failure, throttle %v", de, de.Throttle, tt.throttle)
 			}
-			if r := p.Stats().Rate; r != 50 {
-				t.Errorf("rate %v after a slow-down reply, want 50", r)
+			want := rate.Limit(100)
+			if tt.throttle {
+				want = 50
+			}
+			if r := p.Stats().Rate; r != want {
+				t.Errorf("rate %v after the reply, want %v", r, want)
 			}
 			if _, err := p.Send(context.Background(), message(2), nil); err != nil {
 				t.Fatalf("second Send: %v", err)

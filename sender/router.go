@@ -32,11 +32,13 @@ type Relay struct {
 	// domain a relay lists goes only to the relays that list it; any other
 	// message goes only to the relays that list none.
 	Domains []string
-	// MaxPerDay caps the messages delivered through the relay per calendar
-	// day (0: no cap); DeliveredToday is how many the state file already
-	// records for the relay today. A message that may have been delivered
-	// (an ambiguous failure) counts too.
-	MaxPerDay, DeliveredToday int
+	// Limits cap the messages delivered through the relay per calendar day
+	// or rolling period (see campaign.Cap); Delivered are the deliveries the
+	// state file records for the relay since campaign.Since of them. A
+	// message that may have been delivered (an ambiguous failure) counts
+	// too.
+	Limits    []campaign.Limit
+	Delivered []campaign.DeliveryCount
 }
 
 // RouterConfig configures a Router. The zero value of each field but
@@ -54,10 +56,8 @@ type RouterConfig struct {
 	// It doubles each time the relay goes out again before it delivered a
 	// message, up to 10 minutes.
 	OutFor time.Duration
-	// Location gives the days of Relay.MaxPerDay (nil: time.Local); Now
-	// gives the time (nil: time.Now).
-	Location *time.Location
-	Now      func() time.Time
+	// Now gives the time (nil: time.Now).
+	Now func() time.Time
 	// Logger receives the relays' rotation changes; default none.
 	Logger *slog.Logger
 }
@@ -66,7 +66,7 @@ type RouterConfig struct {
 const maxOutFor = 10 * time.Minute
 
 // Router is a campaign.Sender that spreads messages over several relays,
-// each a Pool with its own connections, rate, burst and daily cap.
+// each a Pool with its own connections, rate, burst and caps.
 //
 // Each message goes to the relay, among those that may take it, with the
 // fewest messages so far relative to its weight, preferring relays with a
@@ -87,7 +87,7 @@ const maxOutFor = 10 * time.Minute
 // (it does not stop the run).
 //
 // When no relay at all may take a message (each is out of rotation or at
-// its daily cap), Send returns a Fatal *campaign.DeliveryError wrapping
+// its cap), Send returns a Fatal *campaign.DeliveryError wrapping
 // campaign.ErrNoRelay: the run stops and can be resumed later. When only
 // the relays of the message's From domain are unavailable, the error is
 // Temporary and wraps campaign.ErrNoRelay.
@@ -96,7 +96,6 @@ type Router struct {
 	byDomain  bool
 	failAfter int
 	outFor    time.Duration
-	loc       *time.Location
 	now       func() time.Time
 	log       *slog.Logger
 
@@ -114,12 +113,12 @@ type relay struct {
 
 	assigned  float64 // messages given to it, divided by its weight
 	inFlight  int
-	fails     int              // consecutive connection-level failures
-	outUntil  time.Time        // out of rotation until then
-	outs      int              // times out since its last delivery
-	lastErr   error            // the failure that took it out
-	cap       *campaign.DayCap // nil without MaxPerDay
-	capLogged bool             // the cap's being reached was logged
+	fails     int           // consecutive connection-level failures
+	outUntil  time.Time     // out of rotation until then
+	outs      int           // times out since its last delivery
+	lastErr   error         // the failure that took it out
+	cap       *campaign.Cap // nil without Limits
+	capLogged bool          // the cap's being reached was logged
 	delivered int64
 	failed    int64
 }
@@ -134,15 +133,12 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		return nil, errors.New("sender: router: no relay")
 	}
 	r := &Router{byDomain: cfg.RouteByFromDomain, failAfter: cfg.FailAfter, outFor: cfg.OutFor,
-		loc: cfg.Location, now: cfg.Now, log: cfg.Logger}
+		now: cfg.Now, log: cfg.Logger}
 	if r.failAfter <= 0 {
 		r.failAfter = 3
 	}
 	if r.outFor <= 0 {
 		r.outFor = 30 * time.Second
-	}
-	if r.loc == nil {
-		r.loc = time.Local
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -158,9 +154,9 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 			return nil, fmt.Errorf("sender: relay %q: names must be unique and not empty", rc.Name)
 		}
 		names[rc.Name] = true
-		if rc.Weight < 0 || rc.MaxPerDay < 0 || math.IsNaN(rc.Weight) || math.IsInf(rc.Weight, 0) {
+		if rc.Weight < 0 || math.IsNaN(rc.Weight) || math.IsInf(rc.Weight, 0) {
 			r.closePools()
-			return nil, fmt.Errorf("sender: relay %s: weight and max-per-day must not be negative", rc.Name)
+			return nil, fmt.Errorf("sender: relay %s: the weight must not be negative", rc.Name)
 		}
 		if rc.Config.Logger == nil {
 			rc.Config.Logger = r.log
@@ -176,10 +172,8 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 			domains[i] = strings.ToLower(strings.TrimSpace(d))
 		}
 		rc.Domains = domains
-		rl := &relay{Relay: rc, pool: p, workers: p.cfg.Workers, weight: rc.Weight}
-		if rc.MaxPerDay > 0 {
-			rl.cap = campaign.NewDayCap(rc.MaxPerDay, rc.DeliveredToday, r.loc, r.now)
-		}
+		rl := &relay{Relay: rc, pool: p, workers: p.cfg.Workers, weight: rc.Weight,
+			cap: campaign.NewCap(rc.Limits, rc.Delivered, r.now)}
 		if rl.weight == 0 && p.cfg.Rate != rate.Inf {
 			rl.weight = float64(p.cfg.Rate)
 		}
@@ -205,7 +199,7 @@ func (r *Router) Workers() int {
 }
 
 // Notify makes the Router call f with the names of the relays out of
-// rotation (or at their daily cap) each time that set changes, for a
+// rotation (or at their cap) each time that set changes, for a
 // progress display. Call it before the first Send. f must be quick and must
 // not call the Router.
 func (r *Router) Notify(f func(out []string)) {
@@ -239,9 +233,9 @@ type RelayStats struct {
 	// OutUntil is when the relay returns to rotation; zero when it is in
 	// rotation.
 	OutUntil time.Time
-	// UsedToday counts today's deliveries (and attempts under way) against
-	// MaxPerDay.
-	UsedToday int
+	// Used counts the deliveries (and attempts under way) against the
+	// relay's first limit.
+	Used int
 }
 
 // Stats returns a snapshot of every relay, in configuration order.
@@ -251,7 +245,7 @@ func (r *Router) Stats() []RelayStats {
 	defer r.mu.Unlock()
 	out := make([]RelayStats, len(r.relays))
 	for i, rl := range r.relays {
-		out[i] = RelayStats{Name: rl.Name, Delivered: rl.delivered, Failed: rl.failed, InFlight: rl.inFlight, UsedToday: rl.cap.Used()}
+		out[i] = RelayStats{Name: rl.Name, Delivered: rl.delivered, Failed: rl.failed, InFlight: rl.inFlight, Used: rl.cap.Used()}
 		if now.Before(rl.outUntil) {
 			out[i].OutUntil = rl.outUntil
 		}
@@ -267,13 +261,13 @@ func (r *Router) Send(ctx context.Context, msg *campaign.Message, begin func() e
 	tried := make([]bool, len(r.relays))
 	var last error
 	for {
-		rl, day, err := r.pick(msg, tried, last)
+		rl, err := r.pick(msg, tried, last)
 		if err != nil {
 			return "", err
 		}
 		msg.Relay = rl.Name
 		reply, err := rl.pool.Send(ctx, msg, begin)
-		again := r.settle(rl, day, err)
+		again := r.settle(rl, err)
 		if err == nil {
 			return reply, nil
 		}
@@ -284,6 +278,55 @@ func (r *Router) Send(ctx context.Context, msg *campaign.Message, begin func() e
 		last = asTemporary(rl.Name, err)
 		r.log.Debug("relay failed before the message was taken; trying another", "relay", rl.Name, "row", msg.Row, "key", msg.Key, "error", err)
 	}
+}
+
+// ProbeError is the failure of Router.Probe: a relay that cannot take a
+// message now, found before any message was sent.
+type ProbeError struct {
+	// Relay names the first relay (in configuration order) that failed;
+	// Err is its failure, a *campaign.DeliveryError or a context error.
+	Relay string
+	Err   error
+	// Others counts the other relays that failed too.
+	Others int
+}
+
+func (e *ProbeError) Error() string {
+	s := "sender: relay " + e.Relay + ": " + errorText(e.Err)
+	if e.Others > 0 {
+		s += fmt.Sprintf(" (and %d more relays failed)", e.Others)
+	}
+	return s
+}
+
+func (e *ProbeError) Unwrap() error { return e.Err }
+
+// Probe opens one connection to every relay at once (Pool.Probe), each
+// kept for the relay's first message. A relay that cannot be reached,
+// greets with a refusal, or refuses TLS or AUTH would fail or delay every
+// message it is given: Probe returns a *ProbeError naming it, and the
+// caller should stop before any message. Call it before the first Send.
+func (r *Router) Probe(ctx context.Context) error {
+	errs := make([]error, len(r.relays))
+	var wg sync.WaitGroup
+	for i, rl := range r.relays {
+		wg.Go(func() { errs[i] = rl.pool.Probe(ctx) })
+	}
+	wg.Wait()
+	var pe *ProbeError
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case pe == nil:
+			pe = &ProbeError{Relay: r.relays[i].Name, Err: err}
+		default:
+			pe.Others++
+		}
+	}
+	if pe == nil {
+		return nil
+	}
+	return pe
 }
 
 // Close closes every relay's pool (see Pool.Close). It returns nil.

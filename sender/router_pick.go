@@ -3,6 +3,7 @@ package sender
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -10,10 +11,10 @@ import (
 )
 
 // pick chooses the relay for the next attempt of msg, skipping the relays
-// tried already, and reserves a slot of its daily cap. last is the failure
+// tried already, and reserves a slot of its cap. last is the failure
 // of the previous attempt of this Send, if any: when every relay that may
 // take msg has been tried, it is returned.
-func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, time.Time, error) {
+func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, error) {
 	now := r.now()
 	domain := ""
 	if r.byDomain {
@@ -52,16 +53,16 @@ func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, 
 	switch {
 	case best != nil:
 	case last != nil && anyUp:
-		return nil, time.Time{}, last
+		return nil, last
 	case !anyUp:
-		return nil, time.Time{}, r.noRelay(campaign.Fatal, now)
+		return nil, r.noRelay(campaign.Fatal, now)
 	case !routable:
-		return nil, time.Time{}, r.noRelay(campaign.Temporary, now)
+		return nil, r.noRelay(campaign.Temporary, now)
 	}
-	day, _ := best.cap.TryTake() // best is under its cap and r.mu is held
+	best.cap.TryTake() // best is under its cap and r.mu is held
 	best.assigned += 1 / best.weight
 	best.inFlight++
-	return best, day, nil
+	return best, nil
 }
 
 // readmit puts back in rotation the relays whose time out is over, level
@@ -117,15 +118,17 @@ func (r *Router) routes(rl *relay, domain string) bool {
 	return true
 }
 
-// underCap reports whether rl may take one more message today, logging
-// and notifying when it reaches its cap or a new day lifts it. r.mu is
+// underCap reports whether rl may take one more message now, logging and
+// notifying when it reaches its cap or the cap frees a slot again. r.mu is
 // held.
 func (r *Router) underCap(rl *relay, now time.Time) bool {
 	under := rl.cap.Left() > 0
+	lim, at, reached := rl.cap.Reached()
 	switch {
-	case !under && !rl.capLogged:
+	case reached && !rl.capLogged:
 		rl.capLogged = true
-		r.log.Warn("relay reached its daily cap; out of rotation until tomorrow", "relay", rl.Name, "max_per_day", rl.MaxPerDay)
+		r.log.Warn("relay reached its "+lim.String()+"; out of rotation until it frees a slot", "relay", rl.Name,
+			"until", at.Format(time.RFC3339))
 		r.changed(now)
 	case under && rl.capLogged:
 		rl.capLogged = false
@@ -134,19 +137,19 @@ func (r *Router) underCap(rl *relay, now time.Time) bool {
 	return under
 }
 
-// settle ends an attempt through rl that took a cap slot on day and ended
-// with err. It updates the relay's health, takes it out of rotation when
+// settle ends an attempt through rl that took a cap slot and ended with
+// err. It updates the relay's health, takes it out of rotation when
 // err says so, and reports whether the message may go to another relay at
 // once: the attempt failed before the final dot for a reason that concerns
 // the relay, not the message.
-func (r *Router) settle(rl *relay, day time.Time, err error) bool {
+func (r *Router) settle(rl *relay, err error) bool {
 	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rl.inFlight--
 	var de *campaign.DeliveryError
 	isDE := errors.As(err, &de)
-	rl.cap.Settle(day, campaign.MayHaveDelivered(err))
+	rl.cap.Settle(campaign.MayHaveDelivered(err))
 	switch {
 	case err == nil:
 		rl.delivered++
@@ -185,7 +188,11 @@ func (r *Router) takeOut(rl *relay, err error, now time.Time) {
 	d = min(d, maxOutFor)
 	rl.outUntil, rl.lastErr, rl.fails = now.Add(d), err, 0
 	rl.outs++
-	r.log.Warn("relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
+	lvl := slog.LevelWarn
+	if len(r.relays) == 1 {
+		lvl = slog.LevelDebug // the run stops with this error: no need to say it twice
+	}
+	r.log.Log(context.Background(), lvl, "relay out of rotation", "relay", rl.Name, "for", d.String(), "error", err)
 	r.changed(now)
 }
 
@@ -204,12 +211,16 @@ func (r *Router) noRelay(class campaign.Class, now time.Time) error {
 		case now.Before(rl.outUntil):
 			why = append(why, rl.Name+": out of rotation until "+rl.outUntil.Format("15:04:05")+" after: "+errorText(rl.lastErr))
 		case rl.cap.Left() <= 0:
-			why = append(why, rl.Name+": daily cap reached")
+			w := rl.Name + ": " + rl.cap.Tightest().String() + " taken by attempts under way"
+			if lim, at, full := rl.cap.Reached(); full {
+				w = rl.Name + ": " + lim.String() + " reached until " + at.Format("2006-01-02 15:04")
+			}
+			why = append(why, w)
 		}
 	}
-	text := "every relay is out of rotation or at its daily cap"
+	text := "every relay is out of rotation or at its cap"
 	if class == campaign.Temporary {
-		text = "every relay of this From domain is out of rotation or at its daily cap"
+		text = "every relay of this From domain is out of rotation or at its cap"
 	}
 	if len(why) > 0 {
 		text += " (" + strings.Join(why, "; ") + ")"

@@ -148,8 +148,9 @@ func TestRouterLimitsCapsAndWeights(t *testing.T) {
 	for _, s := range specs {
 		srv := smtptest.Start(t)
 		srvs[s.name] = srv
-		relays = append(relays, sender.Relay{Name: s.name, MaxPerDay: s.maxPerDay, DeliveredToday: s.deliveredToday,
-			Config: sender.Config{URL: srv.URL(), Workers: s.workers, Rate: s.rate, Burst: s.burst, Timeout: 5 * time.Second}})
+		relays = append(relays, sender.Relay{Name: s.name, Limits: []campaign.Limit{{Max: s.maxPerDay}},
+			Delivered: []campaign.DeliveryCount{{At: time.Now(), N: s.deliveredToday}},
+			Config:    sender.Config{URL: srv.URL(), Workers: s.workers, Rate: s.rate, Burst: s.burst, Timeout: 5 * time.Second}})
 	}
 	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays})
 	if err != nil {
@@ -349,7 +350,7 @@ func TestRouterEveryRelayOut(t *testing.T) {
 	var relays []sender.Relay
 	for _, name := range []string{"x", "y"} {
 		srv := smtptest.Start(t)
-		relays = append(relays, sender.Relay{Name: name, MaxPerDay: 1, DeliveredToday: 1,
+		relays = append(relays, sender.Relay{Name: name, Limits: []campaign.Limit{{Max: 1}}, Delivered: []campaign.DeliveryCount{{At: time.Now(), N: 1}},
 			Config: sender.Config{URL: srv.URL(), Workers: 1, Timeout: 5 * time.Second}})
 	}
 	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays})
@@ -358,7 +359,7 @@ func TestRouterEveryRelayOut(t *testing.T) {
 	}
 	defer rt.Close()
 	_, err = rt.Send(context.Background(), message(1), nil)
-	if !errors.Is(err, campaign.ErrNoRelay) || campaign.ClassOf(err) != campaign.Fatal || !strings.Contains(err.Error(), "daily cap") {
+	if !errors.Is(err, campaign.ErrNoRelay) || campaign.ClassOf(err) != campaign.Fatal || !strings.Contains(err.Error(), "daily cap of 1 delivery reached until") {
 		t.Fatalf("Send with every relay at its cap: %v, want a Fatal error wrapping campaign.ErrNoRelay", err)
 	}
 }
@@ -385,9 +386,9 @@ func TestRouterRoutesByFromDomain(t *testing.T) {
 	}
 	for i, tt := range tests {
 		before := len(tt.srv.Messages())
-		msg := message(i+1, fmt.Sprintf("to%d@example.net", i))
-		msg.Envelope.From = tt.from
 		for range 3 {
+			msg := message(i+1, fmt.Sprintf("to%d@example.net", i))
+			msg.Envelope.From = tt.from
 			if _, err := rt.Send(context.Background(), msg, nil); err != nil {
 				t.Fatalf("from %s: %v", tt.from, err)
 			}

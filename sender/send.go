@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
-	"github.com/wneessen/go-mail/smtp"
 	"golang.org/x/time/rate"
 )
 
@@ -60,27 +59,39 @@ func (p *Pool) Send(ctx context.Context, msg *campaign.Message, begin func() err
 			return "", err
 		}
 	}
-	if err := start(ctx, begin); err != nil {
-		p.put(cn)
-		return "", err
+	begun := false
+	res := cn.send(msg, func() error {
+		if err := start(ctx, begin); err != nil {
+			return err
+		}
+		begun = true
+		return nil
+	})
+	if begun {
+		cn.sent++
 	}
-	reply, derr, usable := cn.send(msg)
-	cn.sent++
 	switch {
-	case !usable:
+	case !res.usable:
 		p.drop(cn)
 	case cn.sent >= p.cfg.MaxPerConn:
 		p.retire(cn)
 	default:
 		p.put(cn)
 	}
-	if derr != nil {
-		if isSlowDown(derr.Code) {
-			p.thr.slowDown(derr.Code)
-		}
-		return "", derr
+	if res.throttle != "" {
+		p.thr.slowDown(res.throttle)
 	}
-	return reply, nil
+	for _, rt := range res.rcptThrottles {
+		if p.cfg.Pacer != nil {
+			p.cfg.Pacer.SlowDown(rt.rcpt, rt.reply) // that receiver's pace, not the relay's
+		} else {
+			p.thr.slowDown(rt.reply)
+		}
+	}
+	if res.err != nil {
+		return res.reply, p.redact(res.err)
+	}
+	return res.reply, nil
 }
 
 // start checks, just before a transaction's first byte, that ctx has not
@@ -125,64 +136,20 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// dial opens a new connection. A 421 greeting slows the rate down. It
-// returns ctx.Err() as soon as ctx ends (see dialUntil).
-func (p *Pool) dial(ctx context.Context) (*conn, error) {
-	c, err := dialUntil(ctx, p.client.DialToSMTPClientWithContext)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		err = p.redact(dialError(err))
-		var de *campaign.DeliveryError
-		if errors.As(err, &de) && isSlowDown(de.Code) {
-			p.thr.slowDown(de.Code)
-		}
-		p.log.Debug("smtp connect failed", "server", p.ep.String(), "err", err)
-		return nil, err
-	}
-	p.dials.Add(1)
-	p.log.Debug("smtp connected", "server", p.ep.String())
-	return newConn(c, p.cfg.Timeout), nil
-}
-
-// dialUntil runs dial and returns its result, or ctx.Err() as soon as ctx
-// ends: go-mail ends only the TCP connect with ctx, while the greeting,
-// EHLO, STARTTLS and AUTH wait as long as the timeout allows. A connection
-// that the abandoned dial completes later is closed.
-func dialUntil(ctx context.Context, dial func(context.Context) (*smtp.Client, error)) (*smtp.Client, error) {
-	type result struct {
-		c   *smtp.Client
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := dial(ctx)
-		ch <- result{c, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.c, r.err
-	case <-ctx.Done():
-		go func() {
-			if r := <-ch; r.c != nil {
-				_ = r.c.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
-}
-
-// redact removes the password from err's text, should a server or library
-// ever echo it.
-func (p *Pool) redact(err error) error {
-	pw := p.cfg.Password
+// redact removes the password and the secrets (access tokens) from err's
+// text, should a server or library ever echo them.
+func (p *Pool) redact(err error, secrets ...string) error {
 	var de *campaign.DeliveryError
-	if pw == "" || !errors.As(err, &de) || !strings.Contains(de.Error()+errorText(de.Err), pw) {
+	if !errors.As(err, &de) {
 		return err
 	}
-	de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
-	de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
+	for _, pw := range append(secrets, p.cfg.Password) {
+		if pw == "" || !strings.Contains(de.Error()+errorText(de.Err), pw) {
+			continue
+		}
+		de.Text = strings.ReplaceAll(de.Text, pw, "[redacted]")
+		de.Err = errors.New(strings.ReplaceAll(errorText(de.Err), pw, "[redacted]"))
+	}
 	return de
 }
 

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Slow-down tuning. A "slow down" reply (421, 451, 454) halves the rate,
+// Slow-down tuning. A throttling reply (see classify) halves the rate,
 // at most once per slowDownEvery, never below a tenth of the rate it came
 // from (and never below minRate). Without a slow-down for recoverEvery, the
 // rate grows by a tenth, up to its ceiling.
@@ -54,10 +54,7 @@ func newThrottle(r rate.Limit, burst int, log *slog.Logger) *throttle {
 // if ctx ends first, and the pool's closed error if closed is closed
 // first; either way the message's place is given back to the rate.
 func (t *throttle) Wait(ctx context.Context, closed <-chan struct{}) error {
-	if t.throttled.Load() {
-		t.recover(time.Now())
-	}
-	r := t.lim.Reserve()
+	r := t.reserve(time.Now())
 	if !r.OK() { // never with a burst of at least 1
 		return errors.New("sender: rate limit: burst too small")
 	}
@@ -78,11 +75,21 @@ func (t *throttle) Wait(ctx context.Context, closed <-chan struct{}) error {
 	return nil
 }
 
+// reserve takes the place of one message at now, after a recovery that
+// is due; the caller waits out its delay (or cancels it) and then counts
+// the message with sent.
+func (t *throttle) reserve(now time.Time) *rate.Reservation {
+	if t.throttled.Load() {
+		t.recover(now)
+	}
+	return t.lim.ReserveN(now, 1)
+}
+
 // Limit returns the current rate.
 func (t *throttle) Limit() rate.Limit { return t.lim.Limit() }
 
-// slowDown halves the rate after a 421, 451 or 454 reply.
-func (t *throttle) slowDown(code int) {
+// slowDown halves the rate after a throttling reply, described by why.
+func (t *throttle) slowDown(why string) {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -95,7 +102,7 @@ func (t *throttle) slowDown(code int) {
 		if n < minObserved {
 			// Too few messages to measure a throughput to halve.
 			t.log.Info("smtp server asked to slow down; rate unlimited and too few messages to measure, not lowering it",
-				"code", code)
+				"reply", why)
 			return
 		}
 		observed := rate.Limit(float64(n) / max(now.Sub(t.lastChange).Seconds(), 0.1))
@@ -107,7 +114,7 @@ func (t *throttle) slowDown(code int) {
 	next := max(cur/2, t.floor)
 	t.set(next, now)
 	t.log.Warn("smtp server asked to slow down; lowering the sending rate",
-		"code", code, "rate_per_s", float64(next))
+		"reply", why, "rate_per_s", float64(next))
 }
 
 // recover raises the rate by a tenth when no slow-down came for

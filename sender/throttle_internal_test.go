@@ -20,17 +20,17 @@ func TestThrottleSlowDownAndRecovery(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		thr := newThrottle(100, 1, slog.New(slog.DiscardHandler))
 		ctx := context.Background()
-		thr.slowDown(451)
+		thr.slowDown("451")
 		if got := thr.Limit(); got != 50 {
 			t.Fatalf("rate %v after a slow-down, want 50", got)
 		}
-		thr.slowDown(451) // within a second: ignored
+		thr.slowDown("451") // within a second: ignored
 		if got := thr.Limit(); got != 50 {
 			t.Fatalf("rate %v after a second slow-down within a second, want 50", got)
 		}
 		for range 6 { // 50, 25, 12.5, 10 (the floor), 10, 10
 			time.Sleep(slowDownEvery)
-			thr.slowDown(421)
+			thr.slowDown("421")
 		}
 		if got := thr.Limit(); got != 10 {
 			t.Fatalf("rate %v after many slow-downs, want the floor 10", got)
@@ -58,7 +58,7 @@ func TestThrottleUnlimited(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		thr := newThrottle(rate.Inf, 1, slog.New(slog.DiscardHandler))
 		ctx := context.Background()
-		thr.slowDown(421)
+		thr.slowDown("421")
 		if thr.Limit() != rate.Inf {
 			t.Fatal("an unlimited rate was lowered before any message was sent")
 		}
@@ -68,7 +68,7 @@ func TestThrottleUnlimited(t *testing.T) {
 			}
 		}
 		time.Sleep(2 * time.Second) // 200 messages in 2s: 100/s observed
-		thr.slowDown(421)
+		thr.slowDown("421")
 		if got := thr.Limit(); got != 50 {
 			t.Fatalf("rate %v after a slow-down at 100/s observed, want 50", got)
 		}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mailrun/mailrun/sender/credential"
 )
 
 // The TLS policies a Config or Endpoint can name.
@@ -87,7 +89,7 @@ func ParseURL(raw, policy string) (Endpoint, error) {
 	switch strings.ToLower(policy) {
 	case "":
 		ep.TLSPolicy = TLSMandatory
-		if !ep.ImplicitTLS && isLoopback(ep.Host) {
+		if !ep.ImplicitTLS && credential.IsLoopback(ep.Host) {
 			ep.TLSPolicy = TLSOpportunistic
 		}
 	case TLSMandatory, TLSOpportunistic:
@@ -114,13 +116,4 @@ func (ep Endpoint) String() string {
 		u.User = url.User(ep.User)
 	}
 	return u.String()
-}
-
-// isLoopback reports whether host is "localhost" or a loopback IP address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -2,7 +2,9 @@ package bounce
 
 import (
 	"net/textproto"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // dsnRecord holds the per-recipient fields of an RFC 3464 report.
@@ -172,8 +174,8 @@ func normAction(v string) string {
 func (d dsnReport) results() []Result {
 	var out []Result
 	for _, rec := range d.records {
-		rcpt := cleanAddress(stripType(rec.final))
-		orig := cleanAddress(stripType(rec.original))
+		rcpt := cleanAddress(unescapeUTF8Address(stripType(rec.final)))
+		orig := cleanAddress(unescapeUTF8Address(stripType(rec.original)))
 		if rcpt == "" {
 			rcpt = orig
 		}
@@ -209,4 +211,35 @@ func firstField(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// unescapeUTF8Address decodes the \x{HEX} escapes of an RFC 6533
+// utf-8-address (the form of Final-Recipient: utf-8; ... in the
+// message/global-delivery-status of a message sent with SMTPUTF8). Other
+// text is returned as it is.
+func unescapeUTF8Address(s string) string {
+	if !strings.Contains(s, `\x{`) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, `\x{`)
+		if i < 0 {
+			break
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			break
+		}
+		cp, err := strconv.ParseUint(s[i+3:i+end], 16, 32)
+		b.WriteString(s[:i])
+		if err != nil || cp > utf8.MaxRune {
+			b.WriteString(s[i : i+end+1])
+		} else {
+			b.WriteRune(rune(cp))
+		}
+		s = s[i+end+1:]
+	}
+	b.WriteString(s)
+	return b.String()
 }

@@ -3,6 +3,8 @@ package bounce_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -398,5 +400,36 @@ Sorry, no mailbox here by that name. (#5.1.1)
 	}
 	if got := rep.EnvelopeAddresses(); len(got) != 1 || got[0] != "bounces+c7.r99@mail.example.com" {
 		t.Errorf("EnvelopeAddresses %v", got)
+	}
+}
+
+// A message sent with SMTPUTF8 (mailrun asks for it only when an address is
+// not ASCII) bounces as an RFC 6533 report: message/global-delivery-status
+// with a utf-8 Final-Recipient, the original returned as message/global.
+// The file is Postfix 3.7's own DSN, from the private test server.
+func TestParseSMTPUTF8Report(t *testing.T) {
+	const rcpt = "nöbody-mrt0000000001u@bounce.test"
+	raw, err := os.ReadFile(filepath.Join("testdata", "smtputf8", "postfix-global-dsn.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped := strings.Replace(string(raw), "Final-Recipient: utf-8; nöbody", `Final-Recipient: utf-8; n\x{F6}body`, 1)
+	if escaped == string(raw) {
+		t.Fatal("fixture lacks its utf-8 Final-Recipient")
+	}
+	for name, msg := range map[string]string{"unitext": string(raw), "xtext": escaped} {
+		t.Run(name, func(t *testing.T) {
+			rep := mustParse(t, msg)
+			if rep.Type != bounce.TypeBounce || rep.Format != "dsn" {
+				t.Fatalf("type %s/%s, want bounce/dsn", rep.Type, rep.Format)
+			}
+			checkResults(t, rep, []wantResult{{rcpt: rcpt, status: "5.1.1", action: "failed", kind: bounce.KindHard, diag: "mailbox unavailable"}})
+			if rep.OriginalMessageID != "872a18e91168676d9569d2aebac542a3@example.test" {
+				t.Errorf("OriginalMessageID %q: the message/global part was not read", rep.OriginalMessageID)
+			}
+			if got := rep.OriginalTo; len(got) != 1 || got[0] != rcpt {
+				t.Errorf("OriginalTo %v", got)
+			}
+		})
 	}
 }

@@ -58,8 +58,10 @@ func newCSVSource(name string, in io.Reader, closer io.Closer, comma rune, opts 
 		return nil, &campaign.InputError{File: name, Err: err}
 	}
 	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(len(oleMagic))
+	head, _ := br.Peek(128)
 	switch {
+	case bytes.HasPrefix(head, zipMagic) && zipKind(head) != nil:
+		return nil, &campaign.InputError{File: name, Err: fmt.Errorf("this is %w", zipKind(head))}
 	case bytes.HasPrefix(head, zipMagic):
 		return nil, &campaign.InputError{File: name, Err: errors.New("this is a zip archive (an .xlsx workbook?), not CSV text: give the file the .xlsx extension")}
 	case bytes.HasPrefix(head, oleMagic):
@@ -176,7 +178,7 @@ func (s *csvSource) readError(err error) error {
 		num := s.advance(fo.start, fo.end)
 		s.sawRow = true
 		re := &campaign.RowError{Row: num, Err: &fo.LimitError}
-		if fo.Limit == campaign.LimitFieldSize {
+		if fo.Kind == campaign.LimitFieldSize {
 			re.Column = columnLabel(fo.field)
 			if fo.field < len(s.hdr.columns) {
 				re.Column = s.hdr.columns[fo.field]

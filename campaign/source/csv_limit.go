@@ -207,8 +207,8 @@ func (l *csvLimiter) scan(b []byte) int {
 }
 
 // overflow starts dropping the current record, over the limit lim.
-func (l *csvLimiter) overflow(lim campaign.Limit, max int64, what string) {
-	l.over = &fieldOverflow{LimitError: campaign.LimitError{Limit: lim, Max: max, What: what}, field: l.field, start: l.recStart}
+func (l *csvLimiter) overflow(lim campaign.LimitKind, max int64, what string) {
+	l.over = &fieldOverflow{LimitError: campaign.LimitError{Kind: lim, Max: max, What: what}, field: l.field, start: l.recStart}
 	// The parser reads the current line up to here; the lines dropped
 	// after it are passed on as empty ones (see drop).
 	l.newlines = -l.line

@@ -86,7 +86,7 @@ func TestCSVLimitErrorIsTyped(t *testing.T) {
 		re *campaign.RowError
 		le *campaign.LimitError
 	)
-	if !errors.As(err, &re) || !errors.As(err, &le) || le.Limit != campaign.LimitFieldSize || le.Max != source.DefaultFieldSize || re.Column != "email" {
+	if !errors.As(err, &re) || !errors.As(err, &le) || le.Kind != campaign.LimitFieldSize || le.Max != source.DefaultFieldSize || re.Column != "email" {
 		t.Fatalf("Next: %v, want a *campaign.RowError for column email wrapping the field-size *campaign.LimitError", err)
 	}
 	if !strings.Contains(err.Error(), "1 MiB") {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +18,8 @@ import (
 // file with the settings its extension implies.
 type Options struct {
 	// Sheet names the XLSX sheet to read (matched case-insensitively, as
-	// spreadsheet applications do); "" means the first sheet. It is
-	// ignored for CSV and TSV.
+	// spreadsheet applications do); "" means the first sheet. Open refuses
+	// it for CSV and TSV.
 	Sheet string
 	// Delimiter, when not 0, overrides the field delimiter of a CSV or TSV
 	// file (',' for .csv and stdin, '\t' for .tsv). It may not be a quote,
@@ -49,8 +50,10 @@ const stdinName = "stdin"
 // are read as workbooks; ".tsv" as tab-separated text; ".csv" and any other
 // extension as comma-separated text (RFC 4180: quoted fields may hold the
 // delimiter, doubled quotes and line breaks); path "-" reads CSV from
-// opts.Stdin. An old ".xls" workbook is refused with an *campaign.InputError that
-// says to save it as .xlsx or .csv.
+// opts.Stdin. An old ".xls" workbook, an OpenDocument (".ods", ".fods") or
+// Apple Numbers (".numbers") file is refused with an *campaign.InputError
+// that says how to save it as .xlsx or .csv; so is opts.Sheet for a CSV or
+// TSV file, which has no sheets.
 //
 // The header is the first non-blank row. Its names are trimmed of
 // surrounding spaces; trailing columns without a name are dropped, while a
@@ -86,6 +89,9 @@ const stdinName = "stdin"
 //   - Close may be called more than once; it does not close opts.Stdin.
 func Open(path string, opts Options) (campaign.Source, error) {
 	if path == "-" {
+		if opts.Sheet != "" {
+			return nil, &campaign.InputError{File: stdinName, Err: fmt.Errorf("a sheet (%q) was asked for, but stdin is read as CSV, which has no sheets", opts.Sheet)}
+		}
 		in := opts.Stdin
 		if in == nil {
 			in = os.Stdin
@@ -98,6 +104,13 @@ func Open(path string, opts Options) (campaign.Source, error) {
 		return openXLSXSource(path, opts)
 	case ".xls":
 		return nil, &campaign.InputError{File: path, Err: errors.New("old .xls workbooks cannot be read: save the sheet as .xlsx or .csv")}
+	case ".ods", ".fods":
+		return nil, &campaign.InputError{File: path, Err: errODS}
+	case ".numbers":
+		return nil, &campaign.InputError{File: path, Err: errNumbers}
+	}
+	if opts.Sheet != "" {
+		return nil, &campaign.InputError{File: path, Err: fmt.Errorf("a sheet (%q) was asked for, but this is a CSV file, which has no sheets", opts.Sheet)}
 	}
 	comma := ','
 	if ext == ".tsv" {
@@ -197,6 +210,27 @@ func columnLabel(i int) string {
 		letters = string(rune('A'+(k-1)%26)) + letters
 	}
 	return strconv.Itoa(n) + " (" + letters + ")"
+}
+
+// The errors of spreadsheets that only their own programs read.
+var (
+	errODS = errors.New("an OpenDocument spreadsheet (LibreOffice, OpenOffice), which mailrun cannot read: " +
+		"save the sheet as Excel 2007-365 (.xlsx) or as Text CSV with the UTF-8 character set")
+	errNumbers = errors.New("an Apple Numbers file, which mailrun cannot read: export it with File > Export To > Excel (.xlsx) or CSV (UTF-8)")
+)
+
+// zipKind tells, from the first bytes of a zip archive (its first local
+// file header), an OpenDocument file (its first entry is "mimetype", stored,
+// naming the type) from other archives.
+func zipKind(head []byte) error {
+	const nameAt = 30
+	if len(head) < nameAt+8 || string(head[nameAt:nameAt+8]) != "mimetype" {
+		return nil
+	}
+	if bytes.Contains(head[nameAt:], []byte("application/vnd.oasis.opendocument")) {
+		return errODS
+	}
+	return nil
 }
 
 // errNoData is the error of a header without data rows.

@@ -89,6 +89,8 @@ func workbookError(path string, err error) error {
 	switch {
 	case errors.As(err, &pe):
 		return openError(path, err)
+	case fileZipKind(path) != nil:
+		err = fmt.Errorf("not an .xlsx workbook but %w", fileZipKind(path))
 	case errors.Is(err, zip.ErrFormat):
 		err = errors.New("not an .xlsx workbook (it is not a zip archive); if it is CSV text, give it the .csv extension")
 	case errors.Is(err, excelize.ErrWorkbookFileFormat):
@@ -97,6 +99,18 @@ func workbookError(path string, err error) error {
 		err = fmt.Errorf("not a readable .xlsx workbook: %w", err)
 	}
 	return &campaign.InputError{File: path, Err: err}
+}
+
+// fileZipKind is zipKind of the file at path, nil when it cannot be read.
+func fileZipKind(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 128)
+	n, _ := io.ReadFull(f, head)
+	return zipKind(head[:n])
 }
 
 // open selects the sheet and reads the header row: the first non-blank

@@ -40,7 +40,7 @@ func checkWorkbook(path string, lim Limits) error {
 		case kind == otherPart:
 			held += size
 		case size > lim.XLSXPart:
-			return fail(0, &campaign.LimitError{Limit: campaign.LimitXLSXPart, Max: lim.XLSXPart, What: "part " + f.Name + " (uncompressed)"})
+			return fail(0, &campaign.LimitError{Kind: campaign.LimitXLSXPart, Max: lim.XLSXPart, What: "part " + f.Name + " (uncompressed)"})
 		case kind == stringsPart:
 			sst = f
 			if size <= xlsxOptions.UnzipXMLSizeLimit {
@@ -56,9 +56,9 @@ func checkWorkbook(path string, lim Limits) error {
 	}
 	switch {
 	case parsed > lim.XLSXPart/512:
-		return fail(0, &campaign.LimitError{Limit: campaign.LimitXLSXPart, Max: lim.XLSXPart / 512, What: "the rest of the workbook's XML (styles, relationships, ...)"})
+		return fail(0, &campaign.LimitError{Kind: campaign.LimitXLSXPart, Max: lim.XLSXPart / 512, What: "the rest of the workbook's XML (styles, relationships, ...)"})
 	case held > lim.XLSXPart/16:
-		return fail(0, &campaign.LimitError{Limit: campaign.LimitXLSXPart, Max: lim.XLSXPart / 16, What: "the rest of the workbook (images, ...)"})
+		return fail(0, &campaign.LimitError{Kind: campaign.LimitXLSXPart, Max: lim.XLSXPart / 16, What: "the rest of the workbook (images, ...)"})
 	}
 	var lengths []uint32
 	if sst != nil {
@@ -117,7 +117,7 @@ func (c *stringsCheck) start(name string, _ []byte, _ bool) error {
 		return nil
 	}
 	if len(c.lengths) >= c.lim.XLSXStrings {
-		return &campaign.LimitError{Limit: campaign.LimitXLSXStrings, Max: int64(c.lim.XLSXStrings), What: "the shared-strings table"}
+		return &campaign.LimitError{Kind: campaign.LimitXLSXStrings, Max: int64(c.lim.XLSXStrings), What: "the shared-strings table"}
 	}
 	c.in, c.n = true, 0
 	return nil
@@ -136,7 +136,7 @@ func (c *stringsCheck) text(n int64, _ []byte) error {
 		return nil
 	}
 	if c.n += n; c.n > c.lim.FieldSize {
-		return &campaign.LimitError{Limit: campaign.LimitFieldSize, Max: c.lim.FieldSize, What: "shared string " + strconv.Itoa(len(c.lengths))}
+		return &campaign.LimitError{Kind: campaign.LimitFieldSize, Max: c.lim.FieldSize, What: "shared string " + strconv.Itoa(len(c.lengths))}
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func (c *sheetCheck) start(name string, tag []byte, _ bool) error {
 		c.cells, c.rowBytes = 0, 0
 	case name == "c" && !c.inCell:
 		if c.cells++; c.cells > c.lim.RowCells {
-			return &campaign.LimitError{Limit: campaign.LimitRowCells, Max: int64(c.lim.RowCells), What: "the row"}
+			return &campaign.LimitError{Kind: campaign.LimitRowCells, Max: int64(c.lim.RowCells), What: "the row"}
 		}
 		c.inCell, c.inValue, c.cellBytes = true, false, 0
 		c.ref, c.shared = attr(tag, "r"), attr(tag, "t") == "s"
@@ -203,9 +203,9 @@ func (c *sheetCheck) text(n int64, head []byte) error {
 		if c.ref != "" {
 			what = "cell " + c.ref
 		}
-		return &campaign.LimitError{Limit: campaign.LimitFieldSize, Max: c.lim.FieldSize, What: what}
+		return &campaign.LimitError{Kind: campaign.LimitFieldSize, Max: c.lim.FieldSize, What: what}
 	case c.rowBytes > c.lim.RowSize:
-		return &campaign.LimitError{Limit: campaign.LimitRowSize, Max: c.lim.RowSize, What: "the row"}
+		return &campaign.LimitError{Kind: campaign.LimitRowSize, Max: c.lim.RowSize, What: "the row"}
 	}
 	return nil
 }

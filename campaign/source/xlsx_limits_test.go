@@ -34,7 +34,7 @@ func TestXLSXLimits(t *testing.T) {
 		name  string
 		parts []xlsxtest.Part
 		want  string
-		limit campaign.Limit
+		limit campaign.LimitKind
 	}{
 		{"a cell over the limit", []xlsxtest.Part{xlsxtest.Sheet(header, `<row r="2"><c r="B2" t="inlineStr"><is><t>`+big+`</t></is></c></row>`)},
 			"bomb.xlsx:2: cell B2 holds more than 1 KiB", campaign.LimitFieldSize},
@@ -62,7 +62,7 @@ func TestXLSXLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := source.Open(writeWorkbookParts(t, tt.parts...), source.Options{Limits: lim})
 			var le *campaign.LimitError
-			if !errors.As(err, &le) || le.Limit != tt.limit {
+			if !errors.As(err, &le) || le.Kind != tt.limit {
 				t.Fatalf("Open: %v, want a *campaign.LimitError of limit %d", err, tt.limit)
 			}
 			if got := inputError(t, err); !strings.HasSuffix(got, tt.want) {

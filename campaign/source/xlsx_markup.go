@@ -178,7 +178,7 @@ func (s *markupScanner) untilInTag(delim byte) error {
 }
 
 func (s *markupScanner) tooLong() error {
-	return &campaign.LimitError{Limit: campaign.LimitFieldSize, Max: s.max, What: "a run of text or markup in part " + s.part}
+	return &campaign.LimitError{Kind: campaign.LimitFieldSize, Max: s.max, What: "a run of text or markup in part " + s.part}
 }
 
 // markup handles what follows a '<'.

@@ -5,42 +5,39 @@ import "github.com/mailrun/mailrun/campaign"
 // index maps recipient keys to what the state file says of them. It is a
 // campaign.KeyTable whose value packs the data-row number of the key's last
 // record, the key's status (campaign.MergeStatus of its records) and its
-// count of sending records. It is not safe for concurrent writes.
+// campaign.AttemptTrail. It is not safe for concurrent writes.
 type index struct {
 	keys     campaign.KeyTable
-	unknowns int // keys whose status is stSending
+	byStatus [numStatus]int // keys by status; byStatus[stSending] are unknown
 }
 
 // slot is what the index knows of one key.
 type slot struct {
 	row   uint32 // data-row number of the key's last record
 	st    uint8  // status (see mergeStatus)
-	sends uint8  // sending records seen, saturating at 255
+	trail campaign.AttemptTrail
 }
 
-func (s slot) pack() uint64 { return uint64(s.row) | uint64(s.st)<<32 | uint64(s.sends)<<40 }
+func (s slot) pack() uint64 { return uint64(s.row) | uint64(s.st)<<32 | uint64(s.trail)<<40 }
 
-func unpack(v uint64) slot { return slot{row: uint32(v), st: uint8(v >> 32), sends: uint8(v >> 40)} }
+func unpack(v uint64) slot {
+	return slot{row: uint32(v), st: uint8(v >> 32), trail: campaign.AttemptTrail(v >> 40)}
+}
 
-// add merges a record with status st for key, from data row row, into the
-// index.
-func (x *index) add(key []byte, st uint8, row int64) {
+// add merges the record r, of status st (r.status()), for key into the
+// index. The key's campaign.AttemptTrail follows r's own status, ambiguous
+// and continues flags.
+func (x *index) add(key []byte, st uint8, r *lineRecord) {
 	h, v, _ := x.keys.Add(key, 0)
 	s := unpack(v)
-	if s.st == stSending {
-		x.unknowns--
-	}
+	x.byStatus[s.st]--
 	merged := mergeStatus(s.st, st)
 	if merged == st || s.st == stNone {
-		s.row = uint32(row)
+		s.row = uint32(r.row)
 	}
 	s.st = merged
-	if st == stSending && s.sends < 255 {
-		s.sends++
-	}
-	if s.st == stSending {
-		x.unknowns++
-	}
+	s.trail = s.trail.Next(statusNames[statusCode(r.typ)], r.ambiguous, r.continues)
+	x.byStatus[s.st]++
 	x.keys.Set(h, s.pack())
 }
 

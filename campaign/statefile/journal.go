@@ -15,32 +15,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 )
 
-// Header describes the campaign a state file belongs to.
-type Header struct {
-	// CampaignID is the id of a new campaign; empty generates a random
-	// 128-bit hex id. When the state file already exists its id wins.
-	CampaignID string
-	// TemplateHash identifies the message template (render.Template.Hash).
-	TemplateHash string
-	// DataFile names the data file ("-" for standard input); the state
-	// file records it made absolute. "" leaves it unrecorded and unchecked.
-	DataFile string
-	// AllowTemplateChange lets a campaign resume with a different template:
-	// a new campaign record noting the change is appended instead of failing
-	// with *campaign.TemplateChangedError.
-	AllowTemplateChange bool
-	// AllowDataChange lets a campaign resume with another data file (see
-	// Open): a new campaign record naming it is appended instead of failing
-	// with *campaign.DataChangedError.
-	AllowDataChange bool
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
-	// CountDeliveredSince, when not zero, makes Open count the
-	// delivered records of an existing file timed at or after it (to the
-	// second), for DeliveredSince: a daily cap passes the start of today.
-	CountDeliveredSince time.Time
-}
-
 // Journal is the campaign.Journal kept in a state file (JSON Lines, mode 0600).
 // It holds the file's exclusive lock from Open to Close.
 //
@@ -66,13 +40,9 @@ type Journal struct {
 	w        *groupWriter
 	idx      *index
 	unknown  int
-	since    int // delivered records since h.CountDeliveredSince
+	since    *tally // delivered records since h.CountDeliveredSince
 	warnings []string
 	torn     string
-
-	// sinceRelay counts the delivered records of since by the relay they
-	// name.
-	sinceRelay map[string]int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -105,7 +75,7 @@ func Open(path string, h Header) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, now: now, f: f}
+	j := &Journal{path: path, now: now, f: f, since: newTally(h.CountDeliveredSince)}
 	if err := j.open(h); err != nil {
 		_ = f.Close()
 		return nil, err
@@ -114,16 +84,19 @@ func Open(path string, h Header) (*Journal, error) {
 	return j, nil
 }
 
-// open loads what the locked file records, or starts it when it is empty,
-// then narrows its permissions.
+// open loads what the locked file records, or starts it when it is empty
+// (or h.Fresh), then narrows its permissions.
 func (j *Journal) open(h Header) error {
 	fi, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("campaign: open state file: %w", err)
 	}
-	if fi.Size() == 0 {
+	switch {
+	case fi.Size() == 0:
 		err = j.create(h)
-	} else {
+	case h.Fresh:
+		err = j.restart(h)
+	default:
 		err = j.resume(h)
 	}
 	if err != nil {
@@ -160,6 +133,35 @@ func (j *Journal) create(h Header) error {
 	return nil
 }
 
+// restart empties an existing state file and starts it anew, once its
+// first line shows it is a state file: a file that is not one is left as
+// it is.
+func (j *Journal) restart(h Header) error {
+	if _, err := j.f.Seek(0, 0); err != nil {
+		return fmt.Errorf("campaign: read state file: %w", err)
+	}
+	var hdr stateHeader
+	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
+		if err := hdr.add(n, r); err != nil {
+			return &campaign.InputError{File: j.path, Line: n, Err: err}
+		}
+		return errFirstLine
+	})
+	if err != nil && !errors.Is(err, errFirstLine) {
+		return err
+	}
+	if err == nil && res.Lines == 0 {
+		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+	}
+	if err := j.f.Truncate(0); err != nil {
+		return fmt.Errorf("campaign: start the state file afresh: %w", err)
+	}
+	return j.create(h)
+}
+
+// errFirstLine ends a scan after the first record.
+var errFirstLine = errors.New("campaign: first line read")
+
 // writeHeader writes and syncs a campaign record, directly (the writer
 // goroutine is not running yet).
 func (j *Journal) writeHeader(h Header, prevHash string) error {
@@ -192,28 +194,16 @@ func (j *Journal) resume(h Header) error {
 	}
 	var hdr stateHeader
 	idx := new(index)
-	// Record times are UTC RFC 3339; the first 19 bytes (to the second)
-	// compare as strings in time order.
-	since := ""
-	if !h.CountDeliveredSince.IsZero() {
-		since = h.CountDeliveredSince.UTC().Format("2006-01-02T15:04:05")
-	}
 	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
 			return &campaign.InputError{File: j.path, Line: n, Err: err}
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st != stNone && len(r.key) > 0 {
-			idx.add(r.key, st, r.row)
+			idx.add(r.key, st, r)
 		}
-		if st == stDelivered && since != "" && len(r.tm) >= len(since) && string(r.tm[:len(since)]) >= since {
-			j.since++
-			if len(r.relay) > 0 {
-				if j.sinceRelay == nil {
-					j.sinceRelay = make(map[string]int)
-				}
-				j.sinceRelay[string(r.relay)]++
-			}
+		if st == stDelivered {
+			j.since.add(r.tm, r.relay)
 		}
 		return nil
 	})
@@ -223,24 +213,14 @@ func (j *Journal) resume(h Header) error {
 	if res.Lines == 0 {
 		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
 	}
+	if err := repairTail(j.f, res); err != nil {
+		return err
+	}
 	if res.Torn != "" {
-		if err := j.f.Truncate(res.Good); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
 		j.torn = res.Torn
-		j.warnings = append(j.warnings, fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", j.path, res.Torn))
+		j.warnings = append(j.warnings, tornWarning(j.path, res.Torn))
 	}
-	if res.NoNewline {
-		if _, err := j.f.Write([]byte{'\n'}); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	if res.Torn != "" || res.NoNewline {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	j.id, j.idx, j.unknown = hdr.id, idx, idx.unknowns
+	j.id, j.idx, j.unknown = hdr.id, idx, idx.byStatus[stSending]
 	newTemplate := hdr.templateHash != h.TemplateHash
 	if newTemplate && !h.AllowTemplateChange {
 		return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
@@ -265,19 +245,41 @@ func (j *Journal) CampaignID() string { return j.id }
 // Path returns the state file's path.
 func (j *Journal) Path() string { return j.path }
 
-// DeliveredSince returns how many delivered records the state file held,
-// when it was opened, timed at or after Header.CountDeliveredSince
-// (0 when that was zero).
-func (j *Journal) DeliveredSince() int { return j.since }
+// Deliveries returns the delivered records the state file held when it
+// was opened, timed at or after Header.CountDeliveredSince, counted by the
+// second, oldest first (none when that was zero).
+func (j *Journal) Deliveries() []campaign.DeliveryCount { return counts(j.since.all) }
 
-// DeliveredSinceByRelay returns DeliveredSince broken down by the relay
-// each delivered record names (records that name none are left out), for
-// per-relay daily caps. It returns nil when there are none.
-func (j *Journal) DeliveredSinceByRelay() map[string]int { return j.sinceRelay }
+// DeliveriesByRelay returns Deliveries broken down by the relay each
+// delivered record names (records that name none are left out), for
+// per-relay caps. It returns nil when there are none.
+func (j *Journal) DeliveriesByRelay() map[string][]campaign.DeliveryCount {
+	if len(j.since.byRelay) == 0 {
+		return nil
+	}
+	out := make(map[string][]campaign.DeliveryCount, len(j.since.byRelay))
+	for relay, m := range j.since.byRelay {
+		out[relay] = counts(m)
+	}
+	return out
+}
 
 // Unknown returns how many recipients the state file recorded as unknown
 // when it was opened: a sending record without an outcome after it.
 func (j *Journal) Unknown() int { return j.unknown }
+
+// Settled returns how many recipients the state file recorded, when it
+// was opened, with a status that a run under policy p does not send again
+// (campaign.ResumePolicy.Sends): about the rows such a run skips.
+func (j *Journal) Settled(p campaign.ResumePolicy) int {
+	n := 0
+	for st := stSending; st < numStatus; st++ {
+		if !p.Sends(statusNames[st]) {
+			n += j.idx.byStatus[st]
+		}
+	}
+	return n
+}
 
 // Recovered describes the torn last line that Open ignored and
 // removed, or returns "" if there was none.
@@ -328,6 +330,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 		Key:       msg.Key,
 		Row:       msg.Row,
 		MessageID: msg.ID,
+		Continues: len(msg.Sent) > 0,
 		Time:      formatTime(j.now()),
 	})
 	if err != nil {
@@ -347,13 +350,17 @@ func (j *Journal) Record(o campaign.Outcome) error {
 	if err != nil {
 		return fmt.Errorf("campaign: journal: %w", err)
 	}
-	return j.w.append(line, o.Status, false)
+	counted := o.Status
+	if o.Interim {
+		counted = "" // Lost leaves it out: no summary counts it
+	}
+	return j.w.append(line, counted, false)
 }
 
 // Lost returns, by status, the outcomes that Record queued but that a
 // failed write (a full disk) kept from the file; after Close it is final.
 // The state file shows such messages as unknown: a summary of the run
-// must not count them.
+// must not count them. Interim outcomes are left out.
 func (j *Journal) Lost() map[campaign.Status]int { return j.w.lostLines() }
 
 // Close writes and syncs every queued record and closes the file, which

@@ -42,10 +42,12 @@ func TestJournalRecordsTheRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if got, want := j.DeliveredSinceByRelay(), map[string]int{"ses": 2, "mx": 1}; !reflect.DeepEqual(got, want) {
-		t.Errorf("DeliveredSinceByRelay = %v, want %v (the 48-hour-old one and the one without relay left out)", got, want)
+	sec := now.UTC().Truncate(time.Second)
+	want := map[string][]campaign.DeliveryCount{"ses": {{At: sec, N: 2}}, "mx": {{At: sec, N: 1}}}
+	if got := j.DeliveriesByRelay(); !reflect.DeepEqual(got, want) {
+		t.Errorf("DeliveriesByRelay = %v, want %v (the 48-hour-old one and the one without relay left out)", got, want)
 	}
-	if got := j.DeliveredSince(); got != 4 {
-		t.Errorf("DeliveredSince = %d, want 4", got)
+	if got := j.Deliveries(); !reflect.DeepEqual(got, []campaign.DeliveryCount{{At: sec, N: 4}}) {
+		t.Errorf("Deliveries = %v, want 4 at %v", got, sec)
 	}
 }

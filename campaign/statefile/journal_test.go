@@ -403,3 +403,56 @@ func TestJournalDataFileChange(t *testing.T) {
 		t.Errorf("Read: data file %q, %d template changes; want %q, 0", s.DataFile, s.TemplateChanges, other)
 	}
 }
+
+func TestJournalFreshStartsAnew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.csv.dry-run.state")
+	j := openJournal(t, path, header("old"))
+	send(t, j, 1, "ann@example.com", campaign.StatusDelivered)
+	id := j.CampaignID()
+	closeJournal(t, j)
+
+	// Another template, without AllowTemplateChange: Fresh drops what the
+	// file held, so there is nothing to mismatch.
+	h := header("new")
+	h.Fresh = true
+	j = openJournal(t, path, h)
+	if _, ok := j.Previous("ann@example.com"); ok {
+		t.Error("a fresh journal still knows an earlier record")
+	}
+	if j.CampaignID() == id {
+		t.Error("a fresh journal kept the old campaign id")
+	}
+	closeJournal(t, j)
+	st, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TemplateHash != "new" || st.Counts.Recipients != 0 {
+		t.Errorf("fresh state file: template %q, %d recipients; want new, 0", st.TemplateHash, st.Counts.Recipients)
+	}
+}
+
+// TestJournalFreshLeavesOtherFilesAlone checks that Fresh empties only a
+// state file: a file of something else at the path is refused and left as
+// it was, permissions included.
+func TestJournalFreshLeavesOtherFilesAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	writeFile(t, path, "precious notes\n")
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := header("h")
+	h.Fresh = true
+	_, err := statefile.Open(path, h)
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "not a mailrun state file") {
+		t.Fatalf("Open with Fresh of a file that is not a state file: %v, want an input error", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "precious notes\n" {
+		t.Errorf("the file now holds %q (%v), want it untouched", b, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the file's mode is now %v (%v), want 0644", fi.Mode().Perm(), err)
+	}
+}

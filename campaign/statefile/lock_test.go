@@ -88,7 +88,8 @@ func TestJournalLockedByAnotherProcess(t *testing.T) {
 }
 
 // TestJournalLockedWhateverThePath opens one state file by two paths at
-// once: the second Open must find it locked.
+// once: the second Open, or an OpenLedger (bounces take the lock a send
+// takes), must find it locked.
 func TestJournalLockedWhateverThePath(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -125,6 +126,9 @@ func TestJournalLockedWhateverThePath(t *testing.T) {
 			var le *campaign.LockedError
 			if !errors.As(err, &le) {
 				t.Fatalf("Open(%s) while %s is open: %v, want *campaign.LockedError", other, path, err)
+			}
+			if _, err := statefile.OpenLedger(other); !errors.As(err, &le) {
+				t.Errorf("OpenLedger(%s) while %s is open: %v, want *campaign.LockedError", other, path, err)
 			}
 			closeJournal(t, j)
 			closeJournal(t, openJournal(t, other, header("h")))

@@ -19,6 +19,19 @@ import (
 //	{"type":"delivered","key":"ann@example.com","row":1,"message_id":"…","reply":"250 2.0.0 Ok: queued as 4Bx1","attempts":1,"time":"…"}
 //	{"type":"delivered","key":"cy@example.com","row":3,"message_id":"…","reply":"250 Ok","attempts":1,"relay":"ses","time":"…"}
 //	{"type":"failed","key":"bob@example.com","row":2,"message_id":"…","code":550,"enhanced":"5.1.1","text":"no such user","recipient":"bob@example.com","attempts":1,"time":"…"}
+//	{"type":"bounced","key":"ann@example.com","row":1,"message_id":"…","code":550,"enhanced":"5.1.1","text":"… User unknown","recipient":"ann@example.com","kind":"hard","notice":"3f9a…","time":"…"}
+//	{"type":"delivered","key":"di@example.com","row":4,"message_id":"…","reply":"250 Ok","attempts":1,"refused":[{"recipient":"cc@example.com","status":"failed","code":550,"enhanced":"5.1.1","text":"no such user"}],"time":"…"}
+//
+// A sending record with "continues" begins a transaction to recipients that
+// an earlier transaction of the same message did not reach (a recipient
+// limit, a Cc refused for a while): it is not a second sending of the
+// message. A deferred record with "ambiguous" counts as unknown
+// (campaign.RecordStatus). Reply and error texts longer than maxText bytes
+// are stored cut short, marked with truncatedMark.
+//
+// Bounce records (bounced, soft-bounced, complained) come from `mailrun
+// bounces`, after the delivery; kind is the report's kind and notice
+// identifies the report, so that one read twice is booked once.
 //
 // A record never holds credentials: only what campaign.Message and campaign.Outcome carry.
 
@@ -51,10 +64,16 @@ type record struct {
 	Recipient string `json:"recipient,omitempty"`
 	Attempts  int    `json:"attempts,omitempty"`
 	Ambiguous bool   `json:"ambiguous,omitempty"`
+	Continues bool   `json:"continues,omitempty"`
+	// Refused lists the recipients the message did not reach.
+	Refused []refusedRecord `json:"refused,omitempty"`
 	// Relay names the relay of the last attempt, when the sender spreads
 	// messages over several.
 	Relay string `json:"relay,omitempty"`
-	Time  string `json:"time,omitempty"`
+	// Kind and Notice are those of a bounce record (campaign.Outcome).
+	Kind   string `json:"kind,omitempty"`
+	Notice string `json:"notice,omitempty"`
+	Time   string `json:"time,omitempty"`
 }
 
 // encodeLine returns r as one JSON line, newline included: the bytes
@@ -82,7 +101,13 @@ func encodeLine(r *record) ([]byte, error) {
 	if r.Ambiguous {
 		b = append(b, `,"ambiguous":true`...)
 	}
+	if r.Continues {
+		b = append(b, `,"continues":true`...)
+	}
+	b = appendRefused(b, r.Refused)
 	b = appendStringField(b, "relay", r.Relay)
+	b = appendStringField(b, "kind", r.Kind)
+	b = appendStringField(b, "notice", r.Notice)
 	b = appendStringField(b, "time", r.Time)
 	return append(b, '}', '\n'), nil
 }
@@ -144,12 +169,15 @@ func outcomeRecord(o campaign.Outcome, now time.Time) *record {
 		Attempts:  o.Attempts,
 		Ambiguous: o.Ambiguous,
 		Relay:     o.Relay,
+		Kind:      string(o.Kind),
+		Notice:    o.Notice,
+		Refused:   refusedRecords(o.Refused),
 		Time:      formatTime(t),
 	}
 	if o.Status == campaign.StatusDelivered {
-		r.Reply = o.Reply
+		r.Reply = truncate(o.Reply)
 	} else {
-		r.Text = o.Reply
+		r.Text = truncate(o.Reply)
 	}
 	return r
 }
@@ -168,16 +196,22 @@ const (
 	stDeferred
 	stDuplicate
 	stSuppressed
+	stBounced
+	stComplained
+	stSoftBounced
 	numStatus
 )
 
 var statusNames = [numStatus]campaign.Status{
-	stSending:    campaign.StatusSending,
-	stDelivered:  campaign.StatusDelivered,
-	stFailed:     campaign.StatusFailed,
-	stDeferred:   campaign.StatusDeferred,
-	stDuplicate:  campaign.StatusDuplicate,
-	stSuppressed: campaign.StatusSuppressed,
+	stSending:     campaign.StatusSending,
+	stDelivered:   campaign.StatusDelivered,
+	stFailed:      campaign.StatusFailed,
+	stDeferred:    campaign.StatusDeferred,
+	stDuplicate:   campaign.StatusDuplicate,
+	stSuppressed:  campaign.StatusSuppressed,
+	stBounced:     campaign.StatusBounced,
+	stComplained:  campaign.StatusComplained,
+	stSoftBounced: campaign.StatusSoftBounced,
 }
 
 // statusCode returns the code of the record type typ, or stNone if typ is
@@ -217,8 +251,21 @@ func mergeStatus(old, next uint8) uint8 { return merged[old][next] }
 // next line is read.
 type lineRecord struct {
 	typ, key, messageID, reply, text, enhanced, recipient, tm, relay []byte
+	kind, notice                                                     []byte
 	id, templateHash, data, created                                  []byte
-	row, code, version                                               int64
+	row, code, version, attempts                                     int64
+	ambiguous, continues                                             bool
+	refused                                                          []byte // the raw JSON array
+}
+
+// status returns the status code that r establishes (campaign.RecordStatus),
+// stNone when r is not a message record.
+func (r *lineRecord) status() uint8 {
+	st := statusCode(r.typ)
+	if r.ambiguous && st != stNone {
+		st = statusCode([]byte(campaign.RecordStatus(statusNames[st], true)))
+	}
+	return st
 }
 
 var errNotObject = errors.New("not a JSON object")
@@ -250,6 +297,10 @@ func parseLine(line []byte, r *lineRecord) error {
 			return unquote(val, &r.tm)
 		case `"relay"`:
 			return unquote(val, &r.relay)
+		case `"kind"`:
+			return unquote(val, &r.kind)
+		case `"notice"`:
+			return unquote(val, &r.notice)
 		case `"id"`:
 			return unquote(val, &r.id)
 		case `"template_hash"`:
@@ -264,6 +315,14 @@ func parseLine(line []byte, r *lineRecord) error {
 			return parseInt(name, val, &r.code)
 		case `"version"`:
 			return parseInt(name, val, &r.version)
+		case `"ambiguous"`:
+			r.ambiguous = string(val) == "true"
+		case `"continues"`:
+			r.continues = string(val) == "true"
+		case `"refused"`:
+			r.refused = val
+		case `"attempts"`:
+			return parseInt(name, val, &r.attempts)
 		}
 		return nil
 	})

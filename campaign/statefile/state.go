@@ -2,9 +2,6 @@ package statefile
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"time"
@@ -26,12 +23,21 @@ type State struct {
 	// Failures lists the recipients whose last status is failed or
 	// deferred, by row number.
 	Failures []Failure `json:"failures"`
+	// Refused lists, by row number, the envelope recipients that the last
+	// record of a row says the message did not reach: the Cc and Bcc
+	// recipients a server refused while the row was delivered, and the
+	// other refused recipients of a failed row.
+	Refused []Refused `json:"refused,omitempty"`
 	// Unknowns lists the recipients whose last attempt has no outcome, by
 	// row number.
 	Unknowns []Attempt `json:"unknowns"`
-	// Resent counts recipients with more than one sending record: each of
-	// them may have received the message more than once.
-	Resent int `json:"resent"`
+	// Bounces lists the recipients whose status is bounced or complained,
+	// by row number, with the report that decided it.
+	Bounces []Failure `json:"bounces"`
+	// MaybeTwice counts the recipients that may have received the message
+	// twice: an attempt whose outcome was unknown was followed by another
+	// (campaign.AttemptTrail).
+	MaybeTwice int `json:"may_have_received_twice"`
 	// LastActivity is the time of the last record.
 	LastActivity time.Time `json:"last_activity"`
 	// Recovered describes an unusable last line that was ignored, "" if
@@ -58,13 +64,24 @@ type Counts struct {
 	Duplicate  int `json:"duplicate"`
 	// Suppressed counts recipients left out because of a suppression list.
 	Suppressed int `json:"suppressed"`
+	// Bounced and Complained count recipients whose status is bounced or
+	// complained (mailrun bounces booked it); SoftBounced counts the other
+	// recipients with soft bounces below the limit.
+	Bounced     int `json:"bounced"`
+	Complained  int `json:"complained"`
+	SoftBounced int `json:"soft_bounced"`
+	// Refused counts the entries of State.Refused.
+	Refused int `json:"refused"`
 }
 
-// Failure is a recipient whose last status is failed or deferred.
+// Failure is a recipient whose last status is failed or deferred, or,
+// in State.Bounces, bounced or complained (with the report's Kind; Text is
+// the diagnostic and Recipient the address the report names).
 type Failure struct {
 	Row       int             `json:"row"`
 	Key       string          `json:"key"`
 	Status    campaign.Status `json:"status"`
+	Kind      string          `json:"kind,omitempty"`
 	Code      int             `json:"code,omitempty"`
 	Enhanced  string          `json:"enhanced,omitempty"`
 	Text      string          `json:"text,omitempty"`
@@ -135,24 +152,23 @@ func (s *State) setRow(row int, st uint8) {
 // its key was known) counts as a recipient of its own. Errors: *campaign.InputError
 // when the file is missing or is not a usable state file (naming the line).
 func Read(path string) (*State, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &campaign.InputError{File: path, Err: errors.New("campaign: no such state file")}
-	}
+	f, err := openState(path)
 	if err != nil {
-		return nil, fmt.Errorf("campaign: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 
-	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}}
+	s := &State{Path: path, Failures: []Failure{}, Unknowns: []Attempt{}, Bounces: []Failure{}}
 	var (
 		hdr   stateHeader
 		idx   = new(index)
 		fails = make(map[string]Failure)
-		byRel = make(map[string]int) // delivered records by relay
-		last  []byte                 // time of the last record
-		dups  = make(map[int]string) // key of each duplicate row
+		refs  = make(map[string][]Refused) // by key: of its last record
+		byRel = make(map[string]int)       // delivered records by relay
+		last  []byte                       // time of the last record
+		dups  = make(map[int]string)       // key of each duplicate row
 		key   []byte
+		soft  = make(map[string]int) // soft-bounced records by key
 	)
 	res, err := scanLines(f, path, true, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
@@ -163,7 +179,7 @@ func Read(path string) (*State, error) {
 		} else if len(r.created) > 0 {
 			last = append(last[:0], r.created...)
 		}
-		st := statusCode(r.typ)
+		st := r.status()
 		if st == stNone {
 			return nil
 		}
@@ -171,7 +187,18 @@ func Read(path string) (*State, error) {
 		if len(key) == 0 {
 			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
 		}
-		idx.add(key, st, r.row)
+		if st == stSoftBounced {
+			soft[string(key)]++
+			return nil // counted; never a status (campaign.MergeStatus)
+		}
+		idx.add(key, st, r)
+		if st != stSending && st != stDuplicate {
+			if rs := parseRefused(r); rs != nil {
+				refs[string(key)] = rs
+			} else if len(refs) > 0 {
+				delete(refs, string(key))
+			}
+		}
 		s.setRow(int(r.row), st)
 		if st == stDuplicate && len(r.key) > 0 {
 			dups[int(r.row)] = string(r.key)
@@ -179,11 +206,13 @@ func Read(path string) (*State, error) {
 		if st == stDelivered && len(r.relay) > 0 {
 			byRel[string(r.relay)]++
 		}
-		if st == stFailed || st == stDeferred {
-			fails[string(key)] = Failure{
-				Row: int(r.row), Key: string(r.key), Status: statusNames[st], Code: int(r.code),
-				Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
-				Relay: string(r.relay), Time: parseTime(r.tm),
+		if st == stFailed || st == stDeferred || st == stBounced || st == stComplained {
+			if sl, _ := idx.get(string(key)); sl.st == st { // a bounce sticks: keep its report
+				fails[string(key)] = Failure{
+					Row: int(r.row), Key: string(r.key), Status: statusNames[st], Kind: string(r.kind), Code: int(r.code),
+					Enhanced: string(r.enhanced), Text: string(r.text), Recipient: string(r.recipient),
+					Relay: string(r.relay), Time: parseTime(r.tm),
+				}
 			}
 		}
 		return nil
@@ -197,7 +226,8 @@ func Read(path string) (*State, error) {
 	s.CampaignID, s.TemplateHash, s.DataFile = hdr.id, hdr.templateHash, hdr.data
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
 	s.LastActivity = parseTime(last)
-	s.collect(idx, fails)
+	s.collect(idx, fails, soft)
+	s.collectRefused(idx, refs)
 	s.dupOf = make(map[int]uint8, len(dups))
 	for row, k := range dups {
 		sl, _ := idx.get(k)
@@ -207,13 +237,14 @@ func Read(path string) (*State, error) {
 	return s, nil
 }
 
-// collect fills the counts and lists from the index.
-func (s *State) collect(idx *index, fails map[string]Failure) {
+// collect fills the counts and lists from the index, the last failure or
+// bounce of each key and the soft bounces by key.
+func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]int) {
 	c := &s.Counts
 	idx.each(func(key []byte, sl slot) {
 		c.Recipients++
-		if sl.sends > 1 {
-			s.Resent++
+		if sl.trail.MayHaveReceivedTwice() {
+			s.MaybeTwice++
 		}
 		switch sl.st {
 		case stDelivered:
@@ -236,10 +267,39 @@ func (s *State) collect(idx *index, fails map[string]Failure) {
 			c.Duplicate++
 		case stSuppressed:
 			c.Suppressed++
+		case stBounced, stComplained:
+			if sl.st == stBounced {
+				c.Bounced++
+			} else {
+				c.Complained++
+			}
+			s.Bounces = append(s.Bounces, fails[string(key)])
+		}
+		if soft[string(key)] > 0 && sl.st != stBounced && sl.st != stComplained {
+			c.SoftBounced++
 		}
 	})
+	sort.Slice(s.Bounces, func(a, b int) bool { return s.Bounces[a].Row < s.Bounces[b].Row })
 	sort.Slice(s.Failures, func(a, b int) bool { return s.Failures[a].Row < s.Failures[b].Row })
 	sort.Slice(s.Unknowns, func(a, b int) bool { return s.Unknowns[a].Row < s.Unknowns[b].Row })
+}
+
+// collectRefused fills Refused from the refused lists of the keys whose
+// status is delivered or failed.
+func (s *State) collectRefused(idx *index, refs map[string][]Refused) {
+	s.Refused = []Refused{}
+	for k, rs := range refs {
+		if sl, _ := idx.get(k); sl.st == stDelivered || sl.st == stFailed || sl.st == stDeferred {
+			s.Refused = append(s.Refused, rs...)
+		}
+	}
+	sort.Slice(s.Refused, func(a, b int) bool {
+		if s.Refused[a].Row != s.Refused[b].Row {
+			return s.Refused[a].Row < s.Refused[b].Row
+		}
+		return s.Refused[a].Recipient < s.Refused[b].Recipient
+	})
+	s.Counts.Refused = len(s.Refused)
 }
 
 // parseTime parses a record time, returning the zero time if it is not one.

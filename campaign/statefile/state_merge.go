@@ -1,9 +1,7 @@
 package statefile
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -55,7 +53,7 @@ func relayCounts(delivered map[string]int, fails []Failure) []RelayCounts {
 }
 
 // Merge returns the union of the states of several state files, the
-// shards of one list (see Shard): counts, failures, unknowns and relay
+// shards of one list (see Shard): counts, failures, unknowns, bounces and relay
 // counts add up; Path joins the paths with ", "; CampaignID, TemplateHash
 // and DataFile are kept when every state agrees and are empty otherwise;
 // Created is the earliest, LastActivity the latest. RowStatus answers from
@@ -65,7 +63,7 @@ func Merge(states ...*State) *State {
 	if len(states) == 1 {
 		return states[0]
 	}
-	m := &State{Failures: []Failure{}, Unknowns: []Attempt{}}
+	m := &State{Failures: []Failure{}, Unknowns: []Attempt{}, Bounces: []Failure{}}
 	var paths []string
 	relays := make(map[string]int)
 	fails := []Failure{}
@@ -98,9 +96,15 @@ func Merge(states ...*State) *State {
 		c.Unknown += sc.Unknown
 		c.Duplicate += sc.Duplicate
 		c.Suppressed += sc.Suppressed
-		m.Resent += s.Resent
+		c.Bounced += sc.Bounced
+		c.Complained += sc.Complained
+		c.SoftBounced += sc.SoftBounced
+		m.Bounces = append(m.Bounces, s.Bounces...)
+		m.MaybeTwice += s.MaybeTwice
 		m.Failures = append(m.Failures, s.Failures...)
 		m.Unknowns = append(m.Unknowns, s.Unknowns...)
+		m.Refused = append(m.Refused, s.Refused...)
+		c.Refused += sc.Refused
 		for _, rc := range s.Relays {
 			relays[rc.Relay] += rc.Delivered
 		}
@@ -126,6 +130,7 @@ func Merge(states ...*State) *State {
 	m.Path = strings.Join(paths, ", ")
 	sort.Slice(m.Failures, func(a, b int) bool { return m.Failures[a].Row < m.Failures[b].Row })
 	sort.Slice(m.Unknowns, func(a, b int) bool { return m.Unknowns[a].Row < m.Unknowns[b].Row })
+	sort.Slice(m.Bounces, func(a, b int) bool { return m.Bounces[a].Row < m.Bounces[b].Row })
 	m.Relays = relayCounts(relays, fails)
 	if len(m.Relays) == 0 {
 		m.Relays = nil
@@ -176,12 +181,9 @@ func DeliveredInSeveral(paths ...string) ([]CrossDelivery, error) {
 	}
 	seen := make(map[string]uint64) // key → bit i set: delivered in paths[i]
 	for i, p := range paths {
-		f, err := os.Open(p)
+		f, err := openState(p)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, &campaign.InputError{File: p, Err: errors.New("campaign: no such state file")}
-			}
-			return nil, fmt.Errorf("campaign: %w", err)
+			return nil, err
 		}
 		_, err = scanLines(f, p, true, func(_ int, r *lineRecord) error {
 			if statusCode(r.typ) == stDelivered && len(r.key) > 0 {

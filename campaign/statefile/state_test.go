@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,8 +41,8 @@ func TestReadState(t *testing.T) {
 	if s.CampaignID != j.CampaignID() || s.TemplateHash != "h" || s.DataFile != absPath(t, "list.csv") || !s.Created.Equal(testNow) {
 		t.Errorf("header: %q %q %q %v", s.CampaignID, s.TemplateHash, s.DataFile, s.Created)
 	}
-	if s.Resent != 2 {
-		t.Errorf("Resent = %d, want 2 (eve, fay)", s.Resent)
+	if s.MaybeTwice != 0 {
+		t.Errorf("MaybeTwice = %d, want 0: eve's and fay's later attempts followed known outcomes", s.MaybeTwice)
 	}
 	if !s.LastActivity.Equal(last) {
 		t.Errorf("LastActivity = %v, want %v", s.LastActivity, last)
@@ -136,5 +137,41 @@ func TestStatePendingFollowsTheResumeRule(t *testing.T) {
 				t.Errorf("%+v: Pending(%d) = %v, want %v (its key's status is %q)", p, row, got, want, st)
 			}
 		}
+	}
+}
+
+// TestStateMaybeTwice checks that only an attempt of unknown outcome
+// followed by another counts as a message that may have arrived twice.
+func TestStateMaybeTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.csv.state")
+	j := openJournal(t, path, header("h"))
+	for _, st := range []campaign.Status{campaign.StatusDeferred, campaign.StatusDeferred, campaign.StatusDelivered} {
+		send(t, j, 1, "ann@example.com", st) // two 4xx refusals, then delivered
+	}
+	send(t, j, 2, "bob@example.com", "") // a crash after sending, then resumed
+	send(t, j, 2, "bob@example.com", campaign.StatusDelivered)
+	if err := j.Sending(msg(3, "cy@example.com")); err != nil { // cut after the final dot, retried
+		t.Fatal(err)
+	}
+	record(t, j, campaign.Outcome{Row: 3, Key: "cy@example.com", Status: campaign.StatusDeferred, Ambiguous: true})
+	send(t, j, 3, "cy@example.com", campaign.StatusDelivered)
+	// dee: a recipient limit; the second transaction continues to the Cc.
+	send(t, j, 4, "dee@example.com", "")
+	cont := msg(4, "dee@example.com")
+	cont.MarkSent("dee@example.com")
+	if err := j.Sending(cont); err != nil {
+		t.Fatal(err)
+	}
+	record(t, j, campaign.Outcome{Row: 4, Key: "dee@example.com", Status: campaign.StatusDelivered, Reply: "250 ok"})
+	closeJournal(t, j)
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"continues":true`) {
+		t.Fatalf("no continuing sending record:\n%s", b)
+	}
+	s, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaybeTwice != 2 {
+		t.Errorf("MaybeTwice = %d, want 2 (bob, cy; not dee, whose second transaction went to others)", s.MaybeTwice)
 	}
 }

@@ -141,32 +141,69 @@ func loadCSV(s *campaign.Suppression, path string, r io.Reader) error {
 }
 
 // RefusedAddresses returns the addresses that s records as refused
-// permanently by a server (a failure with a 5xx code), sorted, lower-cased
-// and without duplicates: the refused recipient when the server named one,
-// else the recipient key when it is an address. unnamed counts the 5xx
-// failures left out because neither names an address (a key column that is
-// not an address).
+// permanently by a server (a 5xx reply to that recipient), sorted,
+// lower-cased and without duplicates: the recipient of each failed row
+// that a server refused, and the Cc and Bcc recipients refused while
+// their row was delivered. A refusal of the message (its size, its
+// content) or of the session (EHLO, AUTH, the sender) names no recipient
+// and puts no address on the list: unnamed counts those 5xx failures.
 func (s *State) RefusedAddresses() (addrs []string, unnamed int) {
-	seen := map[string]bool{}
+	var set addressSet
 	for _, f := range s.Failures {
 		if f.Status != campaign.StatusFailed || f.Code < 500 || f.Code > 599 {
 			continue
 		}
-		a := bareAddress(f.Recipient)
-		if a == "" {
-			a = bareAddress(f.Key)
-		}
-		if a == "" {
+		if f.Recipient == "" {
 			unnamed++
 			continue
 		}
-		if !seen[a] {
-			seen[a] = true
-			addrs = append(addrs, a)
+		set.add(f.Recipient)
+	}
+	for _, r := range s.Refused {
+		if r.Status == campaign.StatusFailed && r.Code >= 500 && r.Code <= 599 {
+			set.add(r.Recipient)
 		}
 	}
-	sort.Strings(addrs)
-	return addrs, unnamed
+	return set.sorted(), unnamed
+}
+
+// BouncedAddresses returns the addresses whose status s records as bounced
+// or complained, the same way: the address the report named, else the
+// recipient key when it is an address; unnamed counts those with neither.
+func (s *State) BouncedAddresses() (addrs []string, unnamed int) {
+	var set addressSet
+	for _, f := range s.Bounces {
+		if !set.add(f.Recipient) && !set.add(f.Key) {
+			unnamed++
+		}
+	}
+	return set.sorted(), unnamed
+}
+
+// addressSet collects bare addresses, lower-cased, without duplicates.
+type addressSet struct {
+	seen  map[string]bool
+	addrs []string
+}
+
+// add adds a if it is a bare address and reports whether it is one.
+func (set *addressSet) add(a string) bool {
+	if a = bareAddress(a); a == "" {
+		return false
+	}
+	if !set.seen[a] {
+		if set.seen == nil {
+			set.seen = map[string]bool{}
+		}
+		set.seen[a] = true
+		set.addrs = append(set.addrs, a)
+	}
+	return true
+}
+
+func (set *addressSet) sorted() []string {
+	sort.Strings(set.addrs)
+	return set.addrs
 }
 
 // WriteSuppression writes a suppression list that LoadSuppression reads: a

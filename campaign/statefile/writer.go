@@ -82,9 +82,10 @@ func newGroupWriter(f *os.File) *groupWriter {
 	return w
 }
 
-// append queues line, a record of status st. With wait, or when too much
-// is buffered, it returns only after line has been written to the file
-// (not necessarily synced).
+// append queues line, a record of status st ("" for a record that a
+// failed write may lose uncounted). With wait, or when too much is
+// buffered, it returns only after line has been written to the file (not
+// necessarily synced).
 func (w *groupWriter) append(line []byte, st campaign.Status, wait bool) error {
 	w.mu.Lock()
 	if w.err != nil {
@@ -126,7 +127,7 @@ func (w *groupWriter) countLost(lines []lineMeta, n int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, l := range lines {
-		if l.end > n {
+		if l.end > n && l.st != "" {
 			if w.lost == nil {
 				w.lost = map[campaign.Status]int{}
 			}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/render"
@@ -20,23 +17,29 @@ func complianceFlags() []cli.Flag {
 		stringFlag("dkim-selector", "", "DKIM `SELECTOR`: the key's DNS record is SELECTOR._domainkey.DOMAIN", false),
 		stringFlag("dkim-domain", "", "DKIM signing `DOMAIN` (default: the domain of each message's From address)", false),
 		stringFlag("unsubscribe-url", "", "add one-click unsubscribe headers (RFC 8058) with this https `URL` template, e.g. https://example.com/u/{{.id}}", false),
+		stringFlag("list-id", "", "add a List-Id header (RFC 2919): `ID` such as news.example.com or 'Newsletter <news.example.com>'", false),
 	}
 }
 
 // deliveryLimitFlags are send's flags that decide who is mailed and when:
-// suppression lists and the daily cap.
+// suppression lists, caps and send windows (see quota.go).
 func deliveryLimitFlags() []cli.Flag {
 	return []cli.Flag{
 		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "suppress", Usage: "never mail the addresses (or @domains) in `FILE`: one a line, or a CSV file with an email column; repeatable", EnvVars: envVars("suppress"), TakesFile: true}),
 		intFlag("max-per-day", 0, "deliver at most `N` messages per calendar day (counted in the state file); 0 = no cap"),
-		stringFlag("tz", "", "time `ZONE` of --max-per-day's days, e.g. Asia/Seoul (default: local time)", false),
+		intFlag("max-per-24h", 0, "deliver at most `N` messages in any 24 hours, as Gmail counts (from the state file); 0 = no cap"),
+		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "window", Usage: "send only between `HH:MM-HH:MM` (e.g. 09:00-18:00; 22:00-06:00 crosses midnight); repeatable", EnvVars: envVars("window")}),
+		stringFlag("days", "", "send only on these `DAYS`, e.g. mon-fri or mon,wed,fri (default: every day)", false),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "no-wait", Usage: "outside the --window/--days, exit (code 5) with the next opening instead of waiting for it", EnvVars: envVars("no-wait")}),
+		stringFlag("tz", "", "time `ZONE` of --max-per-day's days and of --window and --days, e.g. Asia/Seoul (default: local time)", false),
 	}
 }
 
 // renderCompliance returns the unsubscribe URL and DKIM settings of the
 // complianceFlags for render.Options. A --dkim-key without --dkim-selector
 // (or the reverse) is a usage error (exit 2); a key file that cannot be read
-// or parsed is render.LoadDKIMKey's *campaign.InputError (exit 3).
+// or parsed is render.LoadDKIMKey's *campaign.InputError (exit 3). A key
+// that loads from a file others may read gets a warning.
 func renderCompliance(c *cli.Context) (string, *render.DKIM, error) {
 	keyPath, sel, domain := c.String("dkim-key"), c.String("dkim-selector"), c.String("dkim-domain")
 	switch {
@@ -51,25 +54,8 @@ func renderCompliance(c *cli.Context) (string, *render.DKIM, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	warnReadable(c, keyPath, "--dkim-key holds a private key", "")
 	return c.String("unsubscribe-url"), &render.DKIM{Domain: domain, Selector: sel, Key: key}, nil
-}
-
-// dailyCap reads --max-per-day and --tz: the cap (0 for none) and the time
-// zone of its days. A negative cap or an unknown zone is a usage error.
-func dailyCap(c *cli.Context) (int, *time.Location, error) {
-	n := c.Int("max-per-day")
-	if n < 0 {
-		return 0, nil, usageError(fmt.Sprintf("--max-per-day must be 0 (no cap) or more, not %d", n))
-	}
-	loc := time.Local
-	if tz := c.String("tz"); tz != "" {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			return 0, nil, usageError(fmt.Sprintf("--tz %q: not a time zone name such as Europe/Paris or UTC", tz))
-		}
-		loc = l
-	}
-	return n, loc, nil
 }
 
 // loadSuppression loads the --suppress files, or returns nil when there

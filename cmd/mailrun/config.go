@@ -14,7 +14,7 @@ import (
 
 // configKeys lists the keys a config file may hold besides flag names:
 // settings that are never flags.
-var configKeys = []string{"smtp-password", "relays"}
+var configKeys = []string{"smtp-password", "imap-password", "relays"}
 
 // configBefore returns the Before func that reads the YAML file named by
 // --config (if any) into flags, the command's altsrc flags. A flag already

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mailrun/mailrun/sender/smtptest"
 )
 
 // writeConfig writes a YAML config file into a new folder and returns its
@@ -26,10 +28,11 @@ func TestPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := filepath.Abs(example("newsletter/template.html"))
+	tmpl, err := filepath.Abs(example("newsletter/template.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	layout, partials := filepath.Join(filepath.Dir(tmpl), "layout.html"), filepath.Join(filepath.Dir(tmpl), "partials")
 	work := t.TempDir()
 	t.Chdir(work)
 	dirs := map[string]string{
@@ -39,14 +42,14 @@ func TestPrecedence(t *testing.T) {
 		"flag":    filepath.Join(work, "from-flag"),
 	}
 	// The config file also supplies --data and --template.
-	cfg := writeConfig(t, "data: "+data+"\ntemplate: "+tmpl+"\nlimit: 1\nout: "+dirs["config"]+"\n")
+	cfg := writeConfig(t, "data: "+data+"\ntemplate: "+tmpl+"\nlayout: "+layout+"\npartials: "+partials+"\nlimit: 1\nout: "+dirs["config"]+"\n")
 
 	tests := []struct {
 		level string
 		env   map[string]string
 		args  []string
 	}{
-		{"default", nil, []string{"preview", "--data", data, "--template", tmpl, "--limit", "1"}},
+		{"default", nil, []string{"preview", "--data", data, "--template", tmpl, "--layout", layout, "--partials", partials, "--limit", "1"}},
 		{"config", nil, []string{"preview", "--config", cfg}},
 		{"env", map[string]string{"MAILRUN_OUT": dirs["env"]}, []string{"preview", "--config", cfg}},
 		{"flag", map[string]string{"MAILRUN_OUT": dirs["env"]}, []string{"preview", "--config", cfg, "--out", dirs["flag"]}},
@@ -131,5 +134,28 @@ func TestLogFlags(t *testing.T) {
 	wantCode(t, r, 0)
 	if r.stderr != "" {
 		t.Errorf("-q logged:\n%s", r.stderr)
+	}
+}
+
+// TestConfigPasswordReadableByOthersWarns checks that a config file that
+// holds smtp-password and that others may read is named in a warning,
+// which never shows the password; mode 0600 gives none.
+func TestConfigPasswordReadableByOthersWarns(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Auth("joe", "s3cret-right"))
+	for _, mode := range []os.FileMode{0o644, 0o600} {
+		data, tmpl := sendCampaign(t, 1)
+		cfg := writeConfig(t, "smtp-password: s3cret-right\n")
+		if err := os.Chmod(cfg, mode); err != nil {
+			t.Fatal(err)
+		}
+		r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://joe@"+srv.Addr(), "--auth", "plain", "--config", cfg)
+		wantCode(t, r, 0)
+		warned := strings.Contains(r.stderr, "holds smtp-password but others may read it (mode -rw-r--r--)")
+		if warned != (mode == 0o644) {
+			t.Errorf("mode %v: warned %v:\n%s", mode, warned, r.stderr)
+		}
+		if strings.Contains(r.stderr+r.stdout, "s3cret") {
+			t.Errorf("the password shows:\n%s", r.stderr)
+		}
 	}
 }

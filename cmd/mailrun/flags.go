@@ -33,8 +33,16 @@ func commonFlags() []cli.Flag {
 		stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
 		stringFlag("delimiter", "", "field `CHAR` of a CSV file (default: from the extension, ',' or tab for .tsv); \\t or tab for tab", false),
 		stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8, for example cp949 or euc-kr", false),
-		stringFlag("template", "", "message template `FILE`: header lines, a blank line, the HTML body", true),
+		stringFlag("template", "", "message template `FILE`: header lines, a blank line, the body (HTML, Markdown in a .md file, or plain text)", true),
 		stringFlag("text", "", "template `FILE` of the plain-text part (default: derived from the HTML)", true),
+		stringFlag("layout", "", "HTML template `FILE` that wraps every body where it calls {{template \"content\" .}}", true),
+		stringFlag("partials", "", "`DIR` of .html and .md templates the templates may call by file name: {{template \"footer\" .}}", true),
+		altsrc.NewBoolFlag(&cli.BoolFlag{
+			Name:    "inline-css",
+			Value:   true,
+			Usage:   "move the rules of the HTML's <style> blocks into style attributes (--inline-css=false keeps them as written)",
+			EnvVars: envVars("inline-css"),
+		}),
 		stringFlag("attach-dir", "", "`DIR` that Attach: and Embed: paths are relative to and must stay inside (default: the template's folder)", true),
 		stringFlag("key", "", "`COLUMN` that identifies a recipient (default: the lower-cased first To address)", false),
 		&cli.StringFlag{

@@ -41,8 +41,9 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 }
 
 // openTemplate parses the message template named by --template, with
-// --text, --key and --attach-dir (default: the template's folder), and the
-// DKIM and unsubscribe flags where the command has them, for the campaign
+// --text, --key, --layout, --partials, --inline-css and --attach-dir
+// (default: the template's folder), and the DKIM, unsubscribe, return path
+// and --test-to flags where the command has them, for the campaign
 // campaignID (which goes into every Message-ID; "" is allowed when the
 // template is only parsed to be hashed or checked). It returns a usage
 // error (exit 2) when --template is missing, renderCompliance's errors, and
@@ -61,7 +62,16 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	returnPath, err := campaign.ParseReturnPath(c.String("return-path"))
+	if err != nil {
+		return nil, asUsageError(fmt.Errorf("--return-path: %w", err))
+	}
+	proofTo, err := proofAddresses(c)
+	if err != nil {
+		return nil, err
+	}
 	opts := render.Options{
+		ReturnPath:     returnPath,
 		CampaignID:     campaignID,
 		KeyColumn:      c.String("key"),
 		TextPath:       c.String("text"),
@@ -69,6 +79,11 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		Now:            time.Now,
 		UnsubscribeURL: unsub,
 		DKIM:           dkim,
+		ProofTo:        proofTo,
+		ListID:         c.String("list-id"),
+		LayoutPath:     c.String("layout"),
+		PartialsDir:    c.String("partials"),
+		KeepCSS:        !c.Bool("inline-css"),
 	}
 	if err := renderLimits(c, &opts); err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func limitFlags() []cli.Flag {
 }
 
 // limitFlag names the flag that raises each limit.
-var limitFlag = map[campaign.Limit]string{
+var limitFlag = map[campaign.LimitKind]string{
 	campaign.LimitFieldSize:      "--max-field-size",
 	campaign.LimitRowSize:        "--max-row-size",
 	campaign.LimitRowCells:       "--max-row-cells",
@@ -47,10 +47,10 @@ var limitFlag = map[campaign.Limit]string{
 // for an error that wraps a *campaign.LimitError, else "".
 func limitHint(err error) string {
 	var le *campaign.LimitError
-	if !errors.As(err, &le) || limitFlag[le.Limit] == "" {
+	if !errors.As(err, &le) || limitFlag[le.Kind] == "" {
 		return ""
 	}
-	return " (if that is right, raise the limit with " + limitFlag[le.Limit] + ")"
+	return " (if that is right, raise the limit with " + limitFlag[le.Kind] + ")"
 }
 
 // sourceLimits reads the limit flags; a command without them gets the

@@ -96,22 +96,8 @@ func (m mailpit) messages(t *testing.T) []mpSummary {
 func copyExample(t *testing.T, name string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
-	src := filepath.Join("..", "..", "examples", name)
-	entries, err := os.ReadDir(src)
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join("..", "..", "examples", name))); err != nil {
 		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dst, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return dst
 }
@@ -133,7 +119,7 @@ func TestSendToMailpit(t *testing.T) {
 	// The newsletter, with a Bcc added: the Bcc address must get every
 	// message without appearing in any header.
 	news := copyExample(t, "newsletter")
-	tmplPath := filepath.Join(news, "template.html")
+	tmplPath := filepath.Join(news, "template.md")
 	tmpl, err := os.ReadFile(tmplPath)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +129,7 @@ func TestSendToMailpit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := mailrun(t, "", "send", "--data", filepath.Join(news, "recipients.csv"), "--template", tmplPath,
-		"--text", filepath.Join(news, "text.txt"), "--smtp", "smtp://"+mp.smtp, "-q")
+		"--layout", filepath.Join(news, "layout.html"), "--partials", filepath.Join(news, "partials"), "--smtp", "smtp://"+mp.smtp, "-q")
 	wantCode(t, r, 0)
 
 	inv := copyExample(t, "invoices")

@@ -15,7 +15,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
+	"sync"
 
+	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
 )
 
@@ -38,9 +41,13 @@ func main() {
 // stderr, and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	defer removeScratch()
+	defer useScratch()()
+	cliSetup.Lock()
+	var once sync.Once
+	setUp := func() { once.Do(cliSetup.Unlock) }
 	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(context.WithValue(ctx, setUpKey{}, setUp), args)
+	setUp()
 	var ae *actionErr
 	if errors.As(err, &ae) {
 		err = ae.err
@@ -60,12 +67,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitCode(err)
 }
 
+// cliSetup is held while urfave/cli sets an app and its command up and
+// parses their flags: it writes to package-level values as it does (its
+// help and version flags), so two apps set up at once (tests run several
+// commands in parallel) would race. A command's Before releases it, through
+// the function under setUpKey in the context; run releases it otherwise.
+var cliSetup sync.Mutex
+
+type setUpKey struct{}
+
+// setUpDone releases cliSetup for the run of c.
+func setUpDone(c *cli.Context) {
+	if f, ok := c.Context.Value(setUpKey{}).(func()); ok {
+		f()
+	}
+}
+
 // newApp builds the mailrun command line over the given streams.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand()}
+	cmds := []*cli.Command{sendCommand(), previewCommand(), validateCommand(), statusCommand(), reportCommand(), bouncesCommand()}
 	known := knownConfigKeys(cmds)
 	for _, cmd := range cmds {
 		prepareCommand(cmd, known)
+	}
+	for _, cmd := range []*cli.Command{completionCommand(), manCommand()} {
+		cmd.OnUsageError = onUsageError
+		cmds = append(cmds, cmd)
 	}
 	return &cli.App{
 		Name:  "mailrun",
@@ -76,17 +103,39 @@ Start with validate and preview; send when they look right:
   mailrun validate --data recipients.csv --template template.html
   mailrun preview  --data recipients.csv --template template.html --out preview
   mailrun send     --data recipients.csv --template template.html --smtp smtp://user@mail.example.com`,
-		Version:   buildVersion(),
-		Commands:  cmds,
-		Reader:    stdin,
-		Writer:    stdout,
-		ErrWriter: stderr,
+		Description: `mailrun renders one message template for every row of a CSV or XLSX
+file and sends the messages over SMTP, recording each recipient's outcome
+in a state file, so that running the same command again resumes where a
+crash, a Ctrl-C or --limit left off, without sending anything twice.
+validate and preview never open a network connection.
+
+Every flag can also be set with MAILRUN_<FLAG> (MAILRUN_ATTACH_DIR for
+--attach-dir) and with the keys of a YAML --config file; precedence: flag,
+environment, config file, default. The SMTP password comes from
+MAILRUN_SMTP_PASSWORD, --smtp-password-file, --password-command or the
+config file's smtp-password, never from the command line.
+
+Exit codes: 0 success (for send: every row delivered, or --limit reached);
+1 other error; 2 usage or configuration error; 3 input error (data,
+template, DKIM key; for validate: any problem found); 4 rows failed
+permanently; 5 temporary failures remain, a cap (--max-per-day,
+--max-per-24h), a closed send window with --no-wait, or every relay out
+(run again later); 6 fatal SMTP error (no server, TLS, AUTH, a refused
+OAuth2 refresh token; for bounces, the IMAP login); 7 state file locked or
+of another template; 130 interrupted, state saved.`,
+		Version: buildVersion(),
+		// Completion scripts ask mailrun for the words that fit.
+		EnableBashCompletion: true,
+		Commands:             cmds,
+		Reader:               stdin,
+		Writer:               stdout,
+		ErrWriter:            stderr,
 		// Exit codes come from exitCode alone; urfave/cli must not exit.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageError(fmt.Sprintf("unknown command %q", c.Args().First()))
+				return unknownCommand(c.Args().First(), cmds)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -102,13 +151,16 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 	loadConfig := configBefore(cmd.Flags, known)
 	own := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
+		setUpDone(c)
+		if err := noArguments(c); err != nil {
+			return err
+		}
 		if err := loadConfig(c); err != nil {
 			return err
 		}
 		if err := checkLogFlags(c); err != nil {
 			return err
 		}
-		warnSecretFiles(c, newLogger(c))
 		if own != nil {
 			return own(c)
 		}
@@ -122,6 +174,50 @@ func prepareCommand(cmd *cli.Command, known map[string]bool) {
 			return nil
 		}
 	}
+}
+
+// noArguments returns a usage error when the command line of c holds a
+// word that is neither a flag nor a flag's value. Flag parsing stops at the
+// first such word, so every flag after it would be silently dropped
+// (--dry-run among them): the command must not run. A command that takes
+// arguments (its ArgsUsage is set) gets them, but not a flag after them.
+func noArguments(c *cli.Context) error {
+	if !c.Args().Present() {
+		return nil
+	}
+	args := c.Args().Slice()
+	var dropped []string
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") {
+			dropped = append(dropped, a)
+		}
+	}
+	if c.Command.ArgsUsage != "" {
+		if len(dropped) == 0 {
+			return nil
+		}
+		return usageError(fmt.Sprintf("%s: the flags after %q were not read: %s; put the flags before the %s",
+			c.Command.Name, args[0], strings.Join(dropped, " "), c.Command.ArgsUsage))
+	}
+	msg := fmt.Sprintf("%s takes no arguments, but got %q", c.Command.Name, args[0])
+	if len(dropped) > 0 {
+		msg += " (the flags after it were not read: " + strings.Join(dropped, " ") + ")"
+	}
+	return usageError(msg + "; a flag takes one value: to give several, repeat the flag (--suppress a.txt --suppress b.txt)")
+}
+
+// unknownCommand returns the usage error of a word that names no command,
+// with the command it was most likely meant to be.
+func unknownCommand(word string, cmds []*cli.Command) error {
+	var names []string
+	for _, c := range cmds {
+		names = append(names, c.Names()...)
+	}
+	msg := fmt.Sprintf("unknown command %q", word)
+	if s, ok := campaign.Suggest(word, names); ok {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return usageError(msg + " (commands: " + strings.Join(names, ", ") + ")")
 }
 
 // actionErr marks an error returned by a command's Action, as opposed to one
@@ -140,14 +236,44 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	return asUsageError(err)
 }
 
-// buildVersion returns version, else the main module's version from the
-// build information, else "devel".
+// buildVersion returns version when it was set at build time, else what
+// versionFrom makes of the build information.
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(bi)
+}
+
+// versionFrom describes the build bi (nil when there is none): the main
+// module's version (go install ...@v1.2.0 sets it; a build in a git
+// checkout sets a pseudo-version that holds the commit), followed by the
+// commit it was built from, "modified" when the checkout had changes;
+// "devel" when the build recorded neither (-buildvcs=false, or no git).
+func versionFrom(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "devel"
 	}
-	return "devel"
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	if rev == "" {
+		return v
+	}
+	v += " (commit " + rev[:min(len(rev), 12)]
+	if modified == "true" {
+		v += ", modified"
+	}
+	return v + ")"
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -17,7 +19,11 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
-	m.Run()
+	code := m.Run()
+	if bd, err := binDir(); err == nil {
+		os.RemoveAll(bd)
+	}
+	os.Exit(code)
 }
 
 // result is what one run of mailrun left behind.
@@ -116,7 +122,7 @@ func TestHelpShowsAnExamplePerCommand(t *testing.T) {
 	}
 	r := mailrun(t, "", "--help")
 	wantCode(t, r, 0)
-	for _, cmd := range []string{"send", "preview", "validate", "status"} {
+	for _, cmd := range []string{"send", "preview", "validate", "status", "report", "bounces"} {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("mailrun --help lacks the %s command:\n%s", cmd, r.stdout)
 		}
@@ -129,4 +135,37 @@ func TestVersion(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "mailrun version ") {
 		t.Errorf("--version printed %q", r.stdout)
 	}
+}
+
+// TestHelpOfEveryCommand checks that each command's help has a
+// description and names what every flag takes: no placeholder "value".
+func TestHelpOfEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"send", "preview", "validate", "status", "report", "bounces"} {
+		r := mailrun(t, "", cmd, "--help")
+		wantCode(t, r, 0)
+		if !strings.Contains(r.stdout, "DESCRIPTION:") {
+			t.Errorf("%s --help has no description", cmd)
+		}
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(l, " value ") && strings.HasPrefix(strings.TrimSpace(l), "--") {
+				t.Errorf("%s --help: %s", cmd, strings.TrimSpace(l))
+			}
+		}
+	}
+}
+
+// TestCommandsRunInParallel runs commands at once, as the parallel tests
+// do: under -race it fails if setting an app up races with another
+// (urfave/cli writes to package-level flags as it sets a command up).
+func TestCommandsRunInParallel(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			r := mailrun(t, "", "status", "--state", filepath.Join(t.TempDir(), "none.state"))
+			if r.code != exitInput {
+				t.Errorf("status of a missing state file: exit %d\n%s", r.code, r.stderr)
+			}
+		})
+	}
+	wg.Wait()
 }

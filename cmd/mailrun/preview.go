@@ -28,7 +28,7 @@ func previewCommand() *cli.Command {
 		UsageText: `mailrun preview --data FILE --template FILE [--limit 10] [--out DIR] [options]
 
 Example:
-  mailrun preview --data examples/newsletter/recipients.csv --template examples/newsletter/template.html --text examples/newsletter/text.txt --out preview`,
+  mailrun preview --data examples/newsletter/recipients.csv --template examples/newsletter/template.md --layout examples/newsletter/layout.html --partials examples/newsletter/partials --out preview`,
 		Description: `Writes the first --limit messages as DIR/NNNNNN-KEY.eml (NNNNNN is the data-row
 number) and DIR/index.html, which shows for each message its decoded headers,
 the envelope recipients (Bcc marked), the HTML part as the recipient sees it,
@@ -95,6 +95,9 @@ func runPreview(c *cli.Context) error {
 	}
 	if err := out.WriteFile("index.html", buf.Bytes()); err != nil {
 		return err
+	}
+	for _, w := range tmpl.Warnings() {
+		fmt.Fprintf(c.App.Writer, "warning: %s\n", oneLine(w.String()))
 	}
 	fmt.Fprintf(c.App.Writer, "preview: wrote %s and index.html to %s\n", plural(idx.Messages, "message"), dir)
 	if idx.Failed > 0 {

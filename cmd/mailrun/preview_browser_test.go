@@ -22,6 +22,15 @@ const chromiumPath = "/usr/bin/chromium"
 // elsewhere (smtptest.Missing).
 func dumpDOM(t *testing.T, path string) string {
 	t.Helper()
+	dom, _ := chromium(t, path)
+	return dom
+}
+
+// chromium loads the file at path in headless Chromium and returns the DOM
+// it built and Chromium's log, in which the page's console messages
+// (Content-Security-Policy violations among them) show as "CONSOLE" lines.
+func chromium(t *testing.T, path string) (dom, log string) {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		smtptest.Missing(t, chromiumPath, "apt-get install chromium")
 	}
@@ -33,6 +42,7 @@ func dumpDOM(t *testing.T, path string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromiumPath, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--enable-logging=stderr", "--v=0",
 		"--user-data-dir="+t.TempDir(), "--dump-dom", "file://"+abs)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -40,7 +50,7 @@ func dumpDOM(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}
-	return string(out)
+	return string(out), stderr.String()
 }
 
 // The DOM of a section for one row, and the srcdoc of its iframe.
@@ -62,7 +72,8 @@ func TestPreviewIndexInChromium(t *testing.T) {
 		t.Fatalf("Chromium shows %d messages, %d .eml files were written, want 9 of both:\n%s", len(sections), len(files), dom)
 	}
 	for _, name := range files {
-		row := strings.TrimLeft(name[:strings.IndexByte(name, '-')], "0")
+		num, _, _ := strings.Cut(name, "-")
+		row := strings.TrimLeft(num, "0")
 		section, ok := sections[row]
 		if !ok {
 			t.Errorf("no section for row %s (%s)", row, name)
@@ -82,7 +93,10 @@ func TestPreviewIndexInChromium(t *testing.T) {
 		}
 		body := html.UnescapeString(m[1])
 		displayName, _, _ := strings.Cut(to, " <")
-		for _, want := range []string{"<h1", "안녕하세요 " + displayName + "님,", "Here is what happened this month:"} {
+		// The layout's <style> rules reach the recipient inlined, as the
+		// preview shows them.
+		for _, want := range []string{"<h1 style=\"margin:0 0 16px;font-size:22px\">", "안녕하세요 " + displayName + "님,",
+			"Here is what happened this month:", `<td class="main" style="padding:32px;line-height:1.5">`, `<p class="footer" style="font-size:12px;color:#888888">`} {
 			// The srcdoc is HTML: unescape its character references too.
 			if !strings.Contains(html.UnescapeString(body), want) {
 				t.Errorf("row %s: the HTML part lacks %q:\n%s", row, want, body)

@@ -117,7 +117,7 @@ func TestPreviewLimitAndRerun(t *testing.T) {
 
 func TestPreviewListsFailedRows(t *testing.T) {
 	dir := t.TempDir()
-	r := mailrun(t, "", "preview", "--data", "testdata/broken.csv", "--template", example("newsletter/template.html"), "--out", dir)
+	r := mailrun(t, "", append(append([]string{"preview", "--data", "testdata/broken.csv"}, newsletterTemplate()...), "--out", dir)...)
 	wantCode(t, r, 0)
 	want := []string{"000001-ok@example.com.eml", "000006-last@example.com.eml"}
 	if got := emlFiles(t, dir); !slices.Equal(got, want) {

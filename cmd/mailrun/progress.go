@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
 // progressDisplay shows a run's counters while it goes: a live line on a
@@ -22,16 +23,16 @@ type progressDisplay struct {
 	done sync.WaitGroup
 }
 
-// startProgress starts the display that fits where stderr goes. Stop ends
-// it; elsewhere than on a terminal, Stop logs a last stats line, "finished",
-// for scripts that read the log.
-func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger) *progressDisplay {
+// startProgress starts the display that fits where stderr goes: the live
+// line of live (nil when stderr is not a terminal), else stats log lines.
+// Stop ends it; elsewhere than on a terminal, Stop logs a last stats line,
+// "finished", for scripts that read the log.
+func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger, live *liveLine) *progressDisplay {
 	d := &progressDisplay{stop: make(chan struct{})}
 	if c.Bool("quiet") {
 		return d
 	}
-	w := c.App.ErrWriter
-	tty := isTerminal(w)
+	tty := live != nil
 	every := c.Duration("stats")
 	if tty {
 		every = 250 * time.Millisecond
@@ -48,13 +49,13 @@ func startProgress(c *cli.Context, p *campaign.Progress, log *slog.Logger) *prog
 			select {
 			case <-t.C:
 				if tty {
-					fmt.Fprintf(w, "\r\033[K%s", progressLine(p.Snapshot()))
+					live.Show(progressLine(p.Snapshot()))
 				} else {
 					logStats(log, "progress", p.Snapshot())
 				}
 			case <-d.stop:
 				if tty {
-					fmt.Fprint(w, "\r\033[K")
+					live.Show("")
 				} else {
 					logStats(log, "finished", p.Snapshot())
 				}
@@ -75,19 +76,26 @@ func (d *progressDisplay) Stop() {
 	d.done.Wait()
 }
 
-// progressLine is the live line of a terminal.
+// progressLine is the live line of a terminal: the rows of this run's
+// work done out of how many there are (see campaign.Snapshot.Work), then
+// the counts.
 func progressLine(s campaign.Snapshot) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sent %d", s.Sent)
-	if s.Total > 0 {
-		fmt.Fprintf(&b, "/%d", s.Total)
+	done, total := s.Work()
+	fmt.Fprintf(&b, "%d", done)
+	if total > 0 {
+		fmt.Fprintf(&b, "/%d", total)
 	}
-	fmt.Fprintf(&b, " · failed %d · retrying %d · skipped %d · %.0f msg/s", s.Failed+s.Deferred, s.Retrying, s.Skipped+s.Duplicates, s.Rate())
+	fmt.Fprintf(&b, " rows · sent %d · failed %d · retrying %d · skipped %d · %.0f msg/s",
+		s.Sent, s.Failed+s.Deferred, s.Retrying, s.Skipped+s.Duplicates, s.Rate())
 	if eta, ok := s.ETA(); ok {
 		fmt.Fprintf(&b, " · ETA %s", eta.Round(time.Second))
 	}
 	if len(s.RelaysOut) > 0 {
 		fmt.Fprintf(&b, " · relays out: %s", strings.Join(s.RelaysOut, ", "))
+	}
+	if !s.WaitingUntil.IsZero() {
+		fmt.Fprintf(&b, " · waiting for the send window until %s", s.WaitingUntil.Format("Mon 15:04 MST"))
 	}
 	return b.String()
 }
@@ -106,6 +114,9 @@ func logStats(log *slog.Logger, msg string, s campaign.Snapshot) {
 	if len(s.RelaysOut) > 0 {
 		attrs = append(attrs, "relays_out", strings.Join(s.RelaysOut, ","))
 	}
+	if !s.WaitingUntil.IsZero() {
+		attrs = append(attrs, "waiting_until", s.WaitingUntil.Format(time.RFC3339))
+	}
 	log.Info(msg, attrs...)
 }
 
@@ -121,7 +132,11 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 			fmt.Fprintf(w, "  %-28s %8d\n", label, n)
 		}
 	}
-	row("delivered", sum.Sent)
+	if dryRun {
+		row("written (.eml)", sum.Sent)
+	} else {
+		row("delivered", sum.Sent)
+	}
 	row("failed (permanent)", sum.Failed)
 	row("deferred (temporary)", sum.Deferred)
 	row("skipped (earlier run)", sum.Skipped)
@@ -132,20 +147,17 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("other shards (--shard)", sum.OtherShard)
 	row("not in the state file", sum.Unrecorded)
 	fmt.Fprintf(w, "  state: %s\n", state)
-	if sum.Limited {
-		fmt.Fprintln(w, "  --limit reached: run the same command again to send the next rows")
-	}
-	if sum.CapReached {
-		fmt.Fprintf(w, "  --max-per-day reached: the next rows can go from %s\n", sum.ResumeAt.Format("2006-01-02 15:04 MST"))
+	switch {
+	case sum.CapReached:
+		fmt.Fprintf(w, "  %s reached: the next rows can go from %s\n", capText(sum.Cap), sum.ResumeAt.Format("2006-01-02 15:04 MST"))
+	case sum.OutsideWindow:
+		fmt.Fprintf(w, "  outside the send window: it opens %s\n", sum.ResumeAt.Format("Mon 2006-01-02 15:04 MST"))
 	}
 }
 
-// isTerminal reports whether w is a character device such as a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether f, a reader or writer, is a terminal (not a
+// pipe, a file or /dev/null).
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }

@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"net/url"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/mailrun/mailrun/sender"
 	"golang.org/x/time/rate"
@@ -16,27 +15,32 @@ import (
 // describes it: the SMTP URL without its query, and the per-relay settings
 // of the query, each falling back to the global flag when absent.
 type relaySpec struct {
-	url          string // smtp://[user@]host[:port], no query
-	name         string
-	weight       float64
-	workers      int
-	rate         rate.Limit
-	burst        int
-	maxPerConn   int
-	maxPerDay    int
-	domains      []string
-	passwordFile string
+	url        string // smtp://[user@]host[:port], no query
+	name       string
+	weight     float64
+	workers    int
+	rate       rate.Limit
+	burst      int
+	maxPerConn int
+	maxPerDay  int
+	maxPer24h  int
+	maxRcpt    int // recipients per transaction, 0: no cap
+	domains    []string
+	// settings holds the relay's own values of the credential settings
+	// (relaySettingKeys): password-file, auth, token-command, oauth-...
+	settings map[string]string
 }
 
 // relayDefaults are the global settings a relay spec falls back to.
 type relayDefaults struct {
-	workers, burst, maxPerConn int
-	rate                       rate.Limit
-	tlsPolicy                  string
+	workers, burst, maxPerConn, maxRcpt int
+	rate                                rate.Limit
+	tlsPolicy                           string
 }
 
 // relayKeys are the query parameters a relay URL may carry.
-var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file"
+var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, max-per-24h, max-rcpt-per-message, domains, " +
+	strings.Join(relaySettingKeys, ", ")
 
 // parseRelay parses one --smtp value: an SMTP URL whose query may carry the
 // relay's own settings, for example
@@ -52,7 +56,8 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 	if err != nil {
 		return relaySpec{}, asUsageError(fmt.Errorf("%s: %w", where, err))
 	}
-	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst, maxPerConn: def.maxPerConn}
+	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst,
+		maxPerConn: def.maxPerConn, maxRcpt: def.maxRcpt}
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return relaySpec{}, usageError(where + ": the settings after ? must be key=value pairs joined by &")
@@ -80,12 +85,13 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 				return relaySpec{}, bad("N/s, N/m or N/h, or 0 for unlimited")
 			}
 			spec.rate = r
-		case "workers", "burst", "max-per-conn", "max-per-day":
+		case "workers", "burst", "max-per-conn", "max-per-day", "max-per-24h", "max-rcpt-per-message":
 			i, err := strconv.Atoi(v)
-			if err != nil || i < 0 || (i == 0 && key != "max-per-day") {
+			if err != nil || i < 0 || (i == 0 && (key == "workers" || key == "burst" || key == "max-per-conn")) {
 				return relaySpec{}, bad("a whole number above 0")
 			}
-			*map[string]*int{"workers": &spec.workers, "burst": &spec.burst, "max-per-conn": &spec.maxPerConn, "max-per-day": &spec.maxPerDay}[key] = i
+			*map[string]*int{"workers": &spec.workers, "burst": &spec.burst, "max-per-conn": &spec.maxPerConn,
+				"max-per-day": &spec.maxPerDay, "max-per-24h": &spec.maxPer24h, "max-rcpt-per-message": &spec.maxRcpt}[key] = i
 		case "domains", "domain":
 			for _, v := range vals {
 				for _, d := range strings.Split(v, ",") {
@@ -94,9 +100,14 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 					}
 				}
 			}
-		case "password-file":
-			spec.passwordFile = v
 		default:
+			if slices.Contains(relaySettingKeys, key) {
+				if spec.settings == nil {
+					spec.settings = map[string]string{}
+				}
+				spec.settings[key] = v
+				continue
+			}
 			return relaySpec{}, usageError(fmt.Sprintf("%s: unknown setting %q (known: %s)", where, key, relayKeys))
 		}
 	}
@@ -117,36 +128,4 @@ func joinURLFragments(vals []string) []string {
 		out = append(out, v)
 	}
 	return out
-}
-
-// relayPasswordEnv returns the environment variable that holds the
-// password of the relay name: MAILRUN_SMTP_PASSWORD_ and the name in upper
-// case with every character other than A-Z and 0-9 turned into '_'
-// (relay "ses-eu" reads MAILRUN_SMTP_PASSWORD_SES_EU).
-func relayPasswordEnv(name string) string {
-	return envPrefix + "SMTP_PASSWORD_" + strings.Map(func(r rune) rune {
-		r = unicode.ToUpper(r)
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return '_'
-	}, name)
-}
-
-// relayPassword returns the password of spec: its MAILRUN_SMTP_PASSWORD_<NAME>
-// variable, else its password-file, else global (the --smtp-password-file,
-// MAILRUN_SMTP_PASSWORD or config-file password). Errors never contain a
-// password.
-func relayPassword(spec relaySpec, global func() (string, error)) (string, error) {
-	if pw, ok := os.LookupEnv(relayPasswordEnv(spec.name)); ok {
-		return pw, nil
-	}
-	if spec.passwordFile != "" {
-		b, err := os.ReadFile(spec.passwordFile)
-		if err != nil {
-			return "", usageError(fmt.Sprintf("relay %s: password-file: %v", spec.name, err))
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	return global()
 }

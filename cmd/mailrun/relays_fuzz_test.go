@@ -8,15 +8,15 @@ import (
 	"golang.org/x/time/rate"
 )
 
-func TestRelayPasswordEnv(t *testing.T) {
+func TestRelayEnv(t *testing.T) {
 	for name, want := range map[string]string{
 		"ses":            "MAILRUN_SMTP_PASSWORD_SES",
 		"ses-eu.1":       "MAILRUN_SMTP_PASSWORD_SES_EU_1",
 		"mx.example.org": "MAILRUN_SMTP_PASSWORD_MX_EXAMPLE_ORG",
 		"é":              "MAILRUN_SMTP_PASSWORD__",
 	} {
-		if got := relayPasswordEnv(name); got != want {
-			t.Errorf("relayPasswordEnv(%q) = %q, want %q", name, got, want)
+		if got := relayEnv("MAILRUN_SMTP_PASSWORD", name); got != want {
+			t.Errorf("relayEnv(%q) = %q, want %q", name, got, want)
 		}
 	}
 }
@@ -51,7 +51,7 @@ func FuzzParseRelay(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if spec.name == "" || spec.workers < 1 || spec.burst < 1 || spec.maxPerConn < 1 || spec.maxPerDay < 0 || spec.weight < 0 || spec.rate <= 0 {
+		if spec.name == "" || spec.workers < 1 || spec.burst < 1 || spec.maxPerConn < 1 || spec.maxPerDay < 0 || spec.maxPer24h < 0 || spec.weight < 0 || spec.rate <= 0 {
 			t.Fatalf("parseRelay(%q) accepted %+v", rest, spec)
 		}
 		if strings.Contains(spec.url, "?") {

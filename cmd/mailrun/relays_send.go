@@ -27,7 +27,7 @@ func relayFlags() []cli.Flag {
 func smtpFlag() cli.Flag {
 	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "smtp", EnvVars: envVars("smtp"),
 		Usage: "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign " +
-			"over several relays, each with its own settings after ?: name, weight, workers, rate, burst, max-per-conn, max-per-day, domains, password-file"})
+			"over several relays, each with its own settings after ?: " + relayKeys})
 }
 
 // relaySpecs returns the relays of a run: one per --smtp value (from the
@@ -46,8 +46,16 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 	if err != nil {
 		return nil, usageError("--rate: " + err.Error())
 	}
+	if p := c.String("tls-policy"); p != "" {
+		if _, err := sender.ParseURL("smtp://localhost", p); err != nil {
+			return nil, asUsageError(fmt.Errorf("--tls-policy: %w", err))
+		}
+	}
+	if c.Int("max-rcpt-per-message") < 0 {
+		return nil, usageError("--max-rcpt-per-message must be 0 (no cap) or more")
+	}
 	def := relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
-		tlsPolicy: c.String("tls-policy")}
+		maxRcpt: c.Int("max-rcpt-per-message"), tlsPolicy: c.String("tls-policy")}
 	label := "--smtp #"
 	if len(c.StringSlice("smtp")) == 0 {
 		label = "--config relays entry "
@@ -72,45 +80,62 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 }
 
 // newSMTPSender returns a sender.Router over every relay (a single relay is
-// a Router of one), and the number of runner workers that keeps it busy. deliveredToday counts today's deliveries by relay (for
-// their max-per-day); loc gives the days.
-func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
-	global := func() (string, error) { return smtpPassword(c) }
+// a Router of one), and the number of runner workers that keeps it busy.
+// delivered holds the deliveries the state file records by relay, for
+// their caps; loc gives the days of max-per-day; pacer takes the throttling
+// replies about one recipient.
+func newSMTPSender(c *cli.Context, log *slog.Logger, specs []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
+	creds := newCredentials(c)
 	base := sender.Config{
 		TLSPolicy:     c.String("tls-policy"),
 		TLSSkipVerify: c.Bool("tls-skip-verify"),
-		Auth:          c.String("auth"),
 		HelloName:     c.String("hello"),
 		Timeout:       c.Duration("timeout"),
+		DataTimeout:   c.Duration("data-timeout"),
 		Logger:        log,
+		Pacer:         pacer,
 	}
 	var relays []sender.Relay
 	for _, s := range specs {
-		pw, err := relayPassword(s, global)
+		cfg := base
+		cfg.URL, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, s.workers, s.rate, s.burst, s.maxPerConn
+		cfg.MaxRcptPerMessage = s.maxRcpt
+		cfg.Auth, cfg.TLSCAFile = creds.setting(s, "auth"), creds.setting(s, "tls-ca")
+		var err error
+		if creds.usesTokens(s) {
+			cfg.Tokens, err = creds.tokens(s)
+		} else {
+			cfg.Password, err = creds.secret(s, passwordSecret)
+		}
 		if err != nil {
 			return nil, 0, err
 		}
-		cfg := base
-		cfg.URL, cfg.Password, cfg.Workers, cfg.Rate, cfg.Burst, cfg.MaxPerConn = s.url, pw, s.workers, s.rate, s.burst, s.maxPerConn
+		limits, err := capLimits(s.maxPerDay, s.maxPer24h, loc, "relay "+s.name+": ")
+		if err != nil {
+			return nil, 0, err
+		}
 		relays = append(relays, sender.Relay{Name: s.name, Config: cfg, Weight: s.weight, Domains: s.domains,
-			MaxPerDay: s.maxPerDay, DeliveredToday: deliveredToday[s.name]})
+			Limits: limits, Delivered: delivered[s.name]})
 	}
 	rt, err := sender.NewRouter(sender.RouterConfig{Relays: relays, RouteByFromDomain: c.String("route-by") == "from-domain",
-		Location: loc, Logger: log})
+		Logger: log})
 	if err != nil {
 		return nil, 0, asUsageError(err)
 	}
 	for _, s := range specs {
-		log.Debug("relay", "name", s.name, "server", s.url, "workers", s.workers, "rate", rateText(s), "max_per_day", s.maxPerDay)
+		log.Debug("relay", "name", s.name, "server", s.url, "workers", s.workers, "rate", rateText(s),
+			"max_per_day", s.maxPerDay, "max_per_24h", s.maxPer24h)
 	}
 	return rt, rt.Workers(), nil
 }
 
+// rateText describes the rate of s: "unlimited rate" or "at most 10/s".
 func rateText(s relaySpec) string {
-	if s.rate > 1e300 {
-		return "unlimited"
+	if s.rate > 1e300 || s.rate <= 0 {
+		return "unlimited rate"
 	}
-	return strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
+	return "at most " + strconv.FormatFloat(float64(s.rate), 'f', -1, 64) + "/s"
 }
 
 // watchRelays makes a sender.Router report the relays out of rotation to
@@ -121,14 +146,15 @@ func watchRelays(snd campaign.Sender, p *campaign.Progress) {
 	}
 }
 
-// anyRelayCap reports whether a relay has its own max-per-day.
-func anyRelayCap(specs []relaySpec) bool {
+// relayLimits returns the caps of every relay together (loc gives the days
+// of max-per-day), for the period the state file must count.
+func relayLimits(specs []relaySpec, loc *time.Location) []campaign.Limit {
+	var all []campaign.Limit
 	for _, s := range specs {
-		if s.maxPerDay > 0 {
-			return true
-		}
+		l, _ := capLimits(s.maxPerDay, s.maxPer24h, loc, "")
+		all = append(all, l...)
 	}
-	return false
+	return all
 }
 
 // shardOf returns --shard, the zero Shard when it is not given.
@@ -146,8 +172,13 @@ func shardOf(c *cli.Context) (campaign.Shard, error) {
 
 // relayConfigKeys are the keys of one entry of the config file's relays
 // list: url and the query settings of --smtp.
-var relayConfigKeys = map[string]bool{"url": true, "name": true, "weight": true, "workers": true, "rate": true,
-	"burst": true, "max-per-conn": true, "max-per-day": true, "domains": true, "password-file": true}
+var relayConfigKeys = func() map[string]bool {
+	keys := map[string]bool{"url": true}
+	for k := range strings.SplitSeq(relayKeys, ", ") {
+		keys[k] = true
+	}
+	return keys
+}()
 
 // configRelays returns the config file's relays list as --smtp values:
 //

@@ -72,7 +72,7 @@ func TestSendWrongPasswordExits6(t *testing.T) {
 			t.Setenv("MAILRUN_SMTP_PASSWORD", "s3cret-wrong")
 			r := mailrun(t, "", append([]string{"send", "--data", data, "--template", tmpl, "--auth", "plain", "-q"}, args...)...)
 			wantCode(t, r, 6)
-			for _, want := range []string{"mailrun: stopped:", "535", "fix it and run the same command again"} {
+			for _, want := range []string{"mailrun: stopped before any message was sent:", "535", "fix it and run the same command again"} {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 				}

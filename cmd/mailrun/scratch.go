@@ -7,11 +7,29 @@ import (
 
 // scratch is the folder of this process's temporary files (the unzipped
 // parts of an XLSX workbook), made on first use. It is removed when the
-// command returns (run), and when a signal ends the process (signal.go):
-// no temporary file outlives mailrun, short of a kill -9.
+// last command under way returns (run; tests run several at once), and
+// when a signal ends the process (signal.go): no temporary file outlives
+// mailrun, short of a kill -9.
 var scratch struct {
 	sync.Mutex
-	dir string
+	dir  string
+	runs int // commands under way
+}
+
+// useScratch counts a command under way; the returned func, called when
+// it returns, removes the scratch folder unless another command still
+// runs.
+func useScratch() (done func()) {
+	scratch.Lock()
+	scratch.runs++
+	scratch.Unlock()
+	return func() {
+		scratch.Lock()
+		defer scratch.Unlock()
+		if scratch.runs--; scratch.runs == 0 {
+			removeScratchLocked()
+		}
+	}
 }
 
 // scratchDir returns the scratch folder, making it if needed; "" when it
@@ -27,10 +45,16 @@ func scratchDir() string {
 	return scratch.dir
 }
 
-// removeScratch removes the scratch folder and all in it.
+// removeScratch removes the scratch folder and all in it, for a process
+// about to exit.
 func removeScratch() {
 	scratch.Lock()
 	defer scratch.Unlock()
+	removeScratchLocked()
+}
+
+// removeScratchLocked is removeScratch with scratch locked.
+func removeScratchLocked() {
 	if scratch.dir != "" {
 		os.RemoveAll(scratch.dir)
 		scratch.dir = ""

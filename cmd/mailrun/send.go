@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,16 +19,35 @@ import (
 func sendCommand() *cli.Command {
 	flags := append(commonFlags(), sendFlags()...)
 	flags = append(append(flags, complianceFlags()...), deliveryLimitFlags()...)
-	flags = append(flags, relayFlags()...)
+	flags = append(append(append(flags, relayFlags()...), credentialFlags()...), paceFlags()...)
+	flags = append(flags, proofFlags()...)
 	return &cli.Command{
 		Name:  "send",
 		Usage: "deliver a campaign",
 		UsageText: `mailrun send --data recipients.csv --template template.html --smtp smtp://user@mail.example.com [options]
 mailrun send --data recipients.csv --template template.html --dry-run --outbox outbox/
 
-The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file or the
-config file's smtp-password key, never from the command line. Running the
+The password comes from MAILRUN_SMTP_PASSWORD, --smtp-password-file,
+--password-command or the config file's smtp-password key, never from the
+command line; with --auth xoauth2, OAuth2 access tokens come from
+--token-command or from the provider (--oauth-provider, see README). Running the
 same command again resumes: delivered recipients are skipped.`,
+		Description: `Renders every row of the data file with the template and delivers it
+through the --smtp relays, recording each attempt in the state file (the
+data file's path + .state) before and after it, so that the same command
+resumes after a crash, a Ctrl-C or --limit without sending anything twice.
+
+Before the first message, each relay is tried (connect, TLS, AUTH): a relay
+that is not there or refuses stops the run at once (exit 6). On a terminal,
+send then shows what it is about to do and asks to go on (--yes skips the
+question). --test-to ADDR sends proof copies of real rows to ADDR only,
+and never touches the state file. --dry-run writes .eml files to --outbox
+instead, through the same checks; each dry run starts afresh.
+
+Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
+4 rows failed permanently, 5 temporary failures remain (or a cap, a closed
+send window with --no-wait, every relay out), 6 fatal SMTP error, 7 state
+file locked or of another template, 130 interrupted.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -39,27 +57,32 @@ same command again resumes: delivered recipients are skipped.`,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD or the config file)", EnvVars: envVars("smtp-password-file")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", EnvVars: envVars("smtp-password-file")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-ca", Usage: "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", EnvVars: envVars("tls-ca")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's name)", EnvVars: envVars("hello")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "number of SMTP connections", EnvVars: envVars("workers")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "return-path", Usage: "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", EnvVars: envVars("return-path")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's fully qualified name, else the address literal of the local address, e.g. [192.0.2.1])", EnvVars: envVars("hello")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "`N` SMTP connections", EnvVars: envVars("workers")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "messages allowed at once above --rate", EnvVars: envVars("burst")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "`N` messages allowed at once above --rate", EnvVars: envVars("burst")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-per-conn", Value: 100, Usage: "reconnect after `N` messages on one connection", EnvVars: envVars("max-per-conn")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time allowed for each SMTP step", EnvVars: envVars("timeout")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time `D` allowed for each SMTP step, e.g. 30s", EnvVars: envVars("timeout")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "data-timeout", Value: 10 * time.Minute, Usage: "time `D` allowed for the server's reply to the end of a message (its filters may be slow)", EnvVars: envVars("data-timeout")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "`N` retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait `D` before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "state", Usage: "state `FILE` (default: the data file's path + .state)", EnvVars: envVars("state")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-data-change", Usage: "resume even though the state file was made for another data file", EnvVars: envVars("allow-data-change")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "send at most `N` messages this run", EnvVars: envVars("limit")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending", EnvVars: envVars("dry-run")}),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask to confirm on a terminal before sending", EnvVars: envVars("yes")}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval `D` of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
 	}
 }
 
@@ -70,16 +93,35 @@ func runSend(c *cli.Context) error {
 		return err
 	}
 	ignoreBrokenPipe()
+	// On a terminal, everything written to stderr goes above the live
+	// progress line.
+	var live *liveLine
+	if isTerminal(c.App.ErrWriter) && !c.Bool("quiet") {
+		live = &liveLine{w: c.App.ErrWriter}
+		c.App.ErrWriter = live
+	}
 	log := newLogger(c)
-	var relays []relaySpec
-	if !c.Bool("dry-run") {
-		var err error
-		if relays, err = relaySpecs(c); err != nil {
-			return err
-		}
-		if len(relays) == 0 {
-			return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
-		}
+	dryRun := c.Bool("dry-run")
+	// A dry run checks every sending setting as a real run does: it
+	// differs only in where the messages go.
+	relays, err := relaySpecs(c)
+	if err != nil {
+		return err
+	}
+	if len(relays) == 0 && !dryRun {
+		return usageError("send needs --smtp URL to deliver, or --dry-run to write .eml files instead")
+	}
+	if c.Bool("resume") && !dryRun {
+		return usageError("--resume is for --dry-run (a dry run starts afresh without it); a real run always resumes")
+	}
+	if c.IsSet("limit") && c.Int("limit") < 1 {
+		return usageError(fmt.Sprintf("--limit must be at least 1, not %d (leave it out to send every row)", c.Int("limit")))
+	}
+	if len(c.StringSlice("test-to")) > 0 {
+		return runProof(c, log, relays)
+	}
+	if c.String("rows") != "" {
+		return usageError("--rows chooses the rows of --test-to proof copies; a real run sends every row")
 	}
 	shard, err := shardOf(c)
 	if err != nil {
@@ -93,7 +135,19 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	maxPerDay, loc, err := dailyCap(c)
+	loc, err := timeZone(c)
+	if err != nil {
+		return err
+	}
+	limits, err := capLimits(c.Int("max-per-day"), c.Int("max-per-24h"), loc, "--")
+	if err != nil {
+		return err
+	}
+	schedule, err := sendSchedule(c, loc)
+	if err != nil {
+		return err
+	}
+	pacer, err := domainPacer(c, log)
 	if err != nil {
 		return err
 	}
@@ -114,10 +168,9 @@ func runSend(c *cli.Context) error {
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 		AllowDataChange:     c.Bool("allow-data-change"),
+		Fresh:               dryRun && !c.Bool("resume"),
 	}
-	if maxPerDay > 0 || anyRelayCap(relays) {
-		jh.CountDeliveredSince = campaign.StartOfDay(time.Now(), loc)
-	}
+	jh.CountDeliveredSince = campaign.Since(append(relayLimits(relays, loc), limits...), time.Now())
 	j, err := statefile.Open(statePath, jh)
 	if err != nil {
 		return err
@@ -133,20 +186,34 @@ func runSend(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range tmpl.Warnings() {
+		log.Warn(w.Text, "template", w.File, "line", w.Line)
+	}
 
-	snd, workers, err := newSender(c, log, relays, j.DeliveredSinceByRelay(), loc)
+	snd, workers, err := newSender(c, log, relays, j.DeliveriesByRelay(), loc, pacer)
 	if err != nil {
 		return err
 	}
 
 	ctx, stopSignals := signalContext(c.Context, c.App.ErrWriter)
 	defer stopSignals()
+	policy := campaign.ResumePolicy{RetryFailed: c.Bool("retry-failed"), SkipUnknown: unknown == "skip"}
+	plan := sendPlan{data: c.String("data"), template: c.String("template"), state: statePath, rows: -1,
+		settled: j.Settled(policy), limit: c.Int("limit"), relays: relays}
+	if n, ok := countRows(c); ok {
+		plan.rows = n
+	}
+	if err := readySender(ctx, c, snd, plan); err != nil {
+		_ = snd.Close()
+		return err
+	}
 
 	prog := new(campaign.Progress)
 	watchRelays(snd, prog)
-	if n, ok := countRows(c); ok {
-		prog.SetTotal(n)
+	if plan.rows >= 0 {
+		prog.SetTotal(plan.rows)
 	}
+	prog.SetSettled(int64(plan.settled))
 	r := &campaign.Runner{
 		Source:      src,
 		Renderer:    tmpl,
@@ -162,12 +229,16 @@ func runSend(c *cli.Context) error {
 		Progress:    prog,
 		Logger:      log,
 
-		Suppress:       suppress,
-		MaxPerDay:      maxPerDay,
-		DeliveredToday: j.DeliveredSince(),
-		Location:       loc,
+		Suppress:  suppress,
+		Limits:    limits,
+		Delivered: j.Deliveries(),
+		Schedule:  schedule,
+		NoWait:    c.Bool("no-wait"),
 	}
-	display := startProgress(c, prog, log)
+	if !c.Bool("dry-run") {
+		r.Pacer = pacer
+	}
+	display := startProgress(c, prog, log, live)
 	sum, runErr := r.Run(ctx)
 	closeErr := snd.Close()
 	display.Stop()
@@ -175,24 +246,26 @@ func runSend(c *cli.Context) error {
 		runErr = err
 	}
 	sum.Unrecord(j.Lost())
-	printSummary(c.App.Writer, sum, statePath, c.Bool("dry-run"))
-	return sendResult(sum, runErr, closeErr, statePath, maxPerDay)
+	printSummary(c.App.Writer, sum, statePath, dryRun)
+	return sendResult(sum, runErr, closeErr, statePath)
 }
 
 // sendResult turns a run's summary and error into the command's error:
 // the run's own error, else the outcome that decides the exit code.
-func sendResult(sum campaign.Summary, runErr, closeErr error, state string, maxPerDay int) error {
+func sendResult(sum campaign.Summary, runErr, closeErr error, state string) error {
 	switch {
 	case runErr != nil:
 		return runErr
 	case sum.CapReached:
-		return &capReached{max: maxPerDay, resumeAt: sum.ResumeAt}
+		return &capReached{limit: sum.Cap, resumeAt: sum.ResumeAt}
+	case sum.OutsideWindow:
+		return &outsideWindow{opens: sum.ResumeAt}
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
-		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, state: state}
+		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, earlier: sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
 		return &rowsPending{n: sum.Deferred, unknown: sum.UnknownSkipped}
 	case sum.Limited:
-		return &limitReached{}
+		return &limitReached{left: sum.Left}
 	}
 	return closeErr
 }
@@ -221,28 +294,37 @@ func statePath(c *cli.Context) (string, error) {
 
 // newSender builds the SMTP sender of relays (see newSMTPSender), or the
 // outbox of a dry run, and returns it with the number of runner workers.
-func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, deliveredToday map[string]int, loc *time.Location) (campaign.Sender, int, error) {
-	if c.Bool("dry-run") {
-		o, err := sender.NewOutbox(c.String("outbox"))
-		return o, c.Int("workers"), err
+//
+// A dry run builds the SMTP sender too, and closes it unused: its settings
+// are checked exactly as a real run checks them (without --smtp, against a
+// stand-in relay that takes the global flags). The outbox starts empty
+// unless --resume.
+func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered map[string][]campaign.DeliveryCount,
+	loc *time.Location, pacer *sender.DomainPacer) (campaign.Sender, int, error) {
+	if !c.Bool("dry-run") {
+		return newSMTPSender(c, log, relays, delivered, loc, pacer)
 	}
-	return newSMTPSender(c, log, relays, deliveredToday, loc)
-}
-
-// smtpPassword reads the password from --smtp-password-file, else
-// MAILRUN_SMTP_PASSWORD, else the config file's smtp-password key.
-func smtpPassword(c *cli.Context) (string, error) {
-	if f := c.String("smtp-password-file"); f != "" {
-		b, err := os.ReadFile(f)
+	if len(relays) == 0 {
+		r, err := sender.ParseRate(c.String("rate"))
 		if err != nil {
-			return "", usageError("--smtp-password-file: " + err.Error())
+			return nil, 0, usageError("--rate: " + err.Error())
 		}
-		return strings.TrimRight(string(b), "\r\n"), nil
+		relays = []relaySpec{{url: "smtp://localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
+			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), maxRcpt: c.Int("max-rcpt-per-message")}}
 	}
-	if pw, ok := os.LookupEnv("MAILRUN_SMTP_PASSWORD"); ok {
-		return pw, nil
+	snd, workers, err := newSMTPSender(c, log, relays, delivered, loc, pacer)
+	if err != nil {
+		return nil, 0, err
 	}
-	return configString(c, "smtp-password")
+	_ = snd.Close()
+	o, err := sender.NewOutbox(c.String("outbox"))
+	if err == nil && !c.Bool("resume") {
+		err = o.Clear()
+	}
+	if err != nil {
+		return nil, 0, asUsageError(fmt.Errorf("--outbox: %w", err))
+	}
+	return o, workers, nil
 }
 
 // quoteArg returns s ready to paste into a shell command.

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,11 +23,12 @@ func statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show what was delivered, failed and is pending; write the failed rows to a CSV file",
-		UsageText: `mailrun status --state FILE [--data FILE] [--failed-csv OUT] [--json]
+		UsageText: `mailrun status (--state FILE | --data FILE) [--failed-csv OUT] [--csv OUT] [--suppress-out FILE] [--json]
 
 Examples:
-  mailrun status --state recipients.csv.state
-  mailrun status --state recipients.csv.state --data recipients.csv --failed-csv retry.csv`,
+  mailrun status --data recipients.csv
+  mailrun status --state recipients.csv.state --failed-csv retry.csv
+  mailrun status --state recipients.csv.state --csv outcomes.csv`,
 		Description: `Reads the state file without locking it, so it also works while a send is
 running (a record being written is ignored). Counts recipients by their last
 status: delivered, failed (permanently), deferred (temporary failures
@@ -37,21 +36,35 @@ remained; the same send command retries them), unknown (the run stopped
 between sending and the server's reply; the next send sends them again with
 the same Message-ID), then lists the failures.
 
-With --data, also counts the pending rows: the rows the same send command
-would send, by the rule it resumes by: rows without a record, deferred,
+Without --state, reads the state file of --data: the data file's path +
+.state. With --data, also counts the pending rows: the rows the same send
+command would send, by the rule it resumes by: rows without a record, deferred,
 unknown and suppressed ones (suppression lists are checked again at each
 run), and duplicates of those. Rows are matched by row number, so give the
 data file the campaign was sent from, unchanged.
 
---failed-csv OUT (needs --data) writes the failed and deferred rows with all
+--failed-csv OUT writes the failed and deferred rows (of --data, else of the
+data file the state file records) with all
 their original columns plus status, code and error columns (reused if the
 data already has them), ready to be fixed and sent as a new campaign. The
 file is a CSV (tab-separated if OUT ends in .tsv), mode 0600.
 
---suppress-out FILE writes the addresses refused permanently (5xx replies):
-the refused recipient, else the recipient key when it is an address, one a
-line (mode 0600), ready for send --suppress FILE in the next campaigns.
-Rows left out by --suppress are counted as suppressed.
+--csv OUT writes one line per recipient with fixed columns: row, key,
+status, code, enhanced_code, reply, refused_recipient, relay, attempts,
+first_attempt, last_attempt, message_id (tab-separated if OUT ends in .tsv,
+mode 0600). A cell that starts with =, +, - or @ gets a leading ' so that
+a spreadsheet shows it as text. The file is also a data file for mailrun.
+
+Bounced and complained count the recipients that mailrun bounces booked a
+hard bounce, the soft bounce that reached the limit, or a complaint for
+(send never mails them again); soft-bounced counts the others with soft
+bounces below the limit. They are listed with the report.
+
+--suppress-out FILE writes the addresses refused permanently (5xx replies)
+and those that bounced or complained: the address the server or the report
+named, else the recipient key when it is an address, one a line (mode
+0600), ready for send --suppress FILE in the next campaigns. Rows left out
+by --suppress are counted as suppressed.
 
 Repeat --state to read the state files of the shards of one list (send
 --shard i/n) together: the counts are their union, and a recipient that two
@@ -64,7 +77,8 @@ twice). Sends through several relays are broken down by relay.`,
 			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
 			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
-			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx) to `FILE`, a list for send --suppress", true),
+			stringFlag("csv", "", "write one line per recipient (status, reply, relay, attempts, times, Message-ID) to `OUT`", true),
+			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx), bounced or complained to `FILE`, a list for send --suppress", true),
 			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
 			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
 		},
@@ -85,6 +99,9 @@ type statusReport struct {
 	// FailedCSV names the file --failed-csv wrote, with its row count.
 	FailedCSV     string `json:"failed_csv,omitempty"`
 	FailedCSVRows int    `json:"failed_csv_rows,omitempty"`
+	// CSV names the file --csv wrote, with its row count.
+	CSV     string `json:"csv,omitempty"`
+	CSVRows int    `json:"csv_rows,omitempty"`
 	// SuppressOut names the file --suppress-out wrote, with its address
 	// count and the 5xx failures left out for want of an address.
 	SuppressOut        string `json:"suppress_out,omitempty"`
@@ -97,16 +114,28 @@ type statusReport struct {
 
 // runStatus is the Action of status.
 func runStatus(c *cli.Context) error {
-	if len(c.StringSlice("state")) == 0 {
-		return usageError("status needs --state (or " + envVars("state")[0] + ", or state: in the --config file)")
+	states := c.StringSlice("state")
+	if len(states) == 0 {
+		data := c.String("data")
+		if data == "" || data == "-" {
+			return usageError("status needs --state, or --data when the state file is the data file's path + .state")
+		}
+		states = []string{data + ".state"}
 	}
 	out := c.String("failed-csv")
-	if out != "" && c.String("data") == "" {
-		return usageError("--failed-csv needs --data: the failed rows are copied from the data file")
-	}
-	st, cross, err := readStates(c.StringSlice("state"))
+	st, _, cross, err := readStates(states)
 	if err != nil {
 		return err
+	}
+	if out != "" && c.String("data") == "" {
+		// The failed rows are copied from the data file the state file
+		// records.
+		if _, err := os.Stat(st.DataFile); st.DataFile == "" || err != nil {
+			return usageError(fmt.Sprintf("--failed-csv needs --data: the failed rows are copied from the data file (the state file records %q, which is not here)", st.DataFile))
+		}
+		if err := c.Set("data", st.DataFile); err != nil {
+			return err
+		}
 	}
 	rep := statusReport{State: st, CrossDelivered: cross}
 	if so := c.String("suppress-out"); so != "" {
@@ -114,6 +143,16 @@ func runStatus(c *cli.Context) error {
 			return err
 		}
 		rep.SuppressOut = so
+	}
+	if out := c.String("csv"); out != "" {
+		h, err := statefile.ReadHistory(states...)
+		if err != nil {
+			return err
+		}
+		if rep.CSVRows, err = writeOutcomeCSV(out, h); err != nil {
+			return err
+		}
+		rep.CSV = out
 	}
 	if c.String("data") != "" {
 		if err := scanData(c, &rep, out); err != nil {
@@ -177,90 +216,6 @@ func scanData(c *cli.Context, rep *statusReport, out string) (err error) {
 	return nil
 }
 
-// failedWriter writes the failed rows CSV. It uses encoding/csv rather than
-// gocsv: the columns are the data file's, known only at run time, and gocsv
-// writes only structs (fixed columns).
-type failedWriter struct {
-	path    string
-	f       *os.File
-	w       *csv.Writer
-	columns []string
-	extra   [3]int // indexes of the status, code and error columns in a record
-	record  []string
-	byRow   map[int]statefile.Failure
-	n       int
-}
-
-// newFailedWriter creates out (mode 0600) and writes its header: columns,
-// then status, code and error unless columns already has them.
-func newFailedWriter(out string, columns []string, failures []statefile.Failure) (*failedWriter, error) {
-	fw := &failedWriter{path: out, columns: columns, byRow: make(map[int]statefile.Failure, len(failures))}
-	for _, f := range failures {
-		fw.byRow[f.Row] = f
-	}
-	header := slices.Clone(columns)
-	for i, name := range []string{"status", "code", "error"} {
-		fw.extra[i] = slices.Index(header, name)
-		if fw.extra[i] < 0 {
-			fw.extra[i] = len(header)
-			header = append(header, name)
-		}
-	}
-	fw.record = make([]string, len(header))
-	f, err := statefile.CreateFile(out)
-	if err != nil {
-		return nil, fmt.Errorf("--failed-csv: %w", err)
-	}
-	fw.f, fw.w = f, csv.NewWriter(f)
-	if strings.HasSuffix(strings.ToLower(out), ".tsv") {
-		fw.w.Comma = '\t'
-	}
-	if err := fw.w.Write(header); err != nil {
-		_ = fw.close(true)
-		return nil, fmt.Errorf("--failed-csv: %w", err)
-	}
-	return fw, nil
-}
-
-// write writes row if it is one of the failures.
-func (fw *failedWriter) write(row campaign.Row) error {
-	f, ok := fw.byRow[row.Num]
-	if !ok {
-		return nil
-	}
-	for i, col := range fw.columns {
-		fw.record[i] = row.Fields[col]
-	}
-	code := ""
-	if f.Code != 0 {
-		code = strconv.Itoa(f.Code)
-	}
-	fw.record[fw.extra[0]] = string(f.Status)
-	fw.record[fw.extra[1]] = code
-	fw.record[fw.extra[2]] = cellText(failureText(f))
-	fw.n++
-	if err := fw.w.Write(fw.record); err != nil {
-		return fmt.Errorf("--failed-csv: %w", err)
-	}
-	return nil
-}
-
-// close flushes and closes the file, removing it when failed is set.
-func (fw *failedWriter) close(failed bool) error {
-	fw.w.Flush()
-	err := fw.w.Error()
-	if cerr := fw.f.Close(); err == nil {
-		err = cerr
-	}
-	if failed || err != nil {
-		_ = os.Remove(fw.path)
-	}
-	if err != nil {
-		return fmt.Errorf("--failed-csv: %w", err)
-	}
-	return nil
-}
-
 // failureText is the reason of a failure in one line: the enhanced code,
 // the server's text and the refused recipient, control characters (which
 // a hostile server could use to drive a terminal) replaced by spaces.
@@ -299,7 +254,8 @@ func printStatus(w io.Writer, r *statusReport) error {
 		name string
 		n    int
 	}{{"delivered", c.Delivered}, {"failed", c.Failed}, {"deferred", c.Deferred}, {"unknown", c.Unknown},
-		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}} {
+		{"duplicate", c.Duplicate}, {"suppressed", c.Suppressed}, {"refused Cc/Bcc", c.Refused}, {"bounced", c.Bounced},
+		{"complained", c.Complained}, {"soft-bounced", c.SoftBounced}} {
 		if l.n > 0 || l.name == "delivered" || l.name == "failed" {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.name, l.n)
 		}
@@ -331,9 +287,12 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintln(w, "  (--data FILE --failed-csv OUT writes them with their data, to fix and send again)")
 		}
 	}
+	printBounces(w, st.Bounces)
+	printRefused(w, st)
 	if n := len(st.Unknowns); n > 0 {
-		fmt.Fprintf(w, "\nUnknown (%d): the run stopped between sending and the server's reply; the next send\n"+
-			"sends them again with the same Message-ID (or leaves them alone with --unknown skip):\n", n)
+		fmt.Fprintf(w, "\nUnknown (%d): the message left but its reply never came (the run stopped, or the connection\n"+
+			"was lost, after the final dot); the next send sends them again with the same Message-ID\n"+
+			"(or leaves them alone with --unknown skip):\n", n)
 		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
 			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
 		}
@@ -341,8 +300,10 @@ func printStatus(w io.Writer, r *statusReport) error {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
 		}
 	}
-	if st.Resent > 0 {
-		fmt.Fprintf(w, "\nSent more than once (a resumed run sent them again): %s; receivers may see duplicates.\n", plural(st.Resent, "recipient"))
+	if st.MaybeTwice > 0 {
+		fmt.Fprintf(w, "\nMay have received the message twice: %s. An attempt whose outcome was unknown (the connection\n"+
+			"was lost after the message, or the run stopped) was followed by another; both copies carry the same\n"+
+			"Message-ID, so most mail programs show one.\n", plural(st.MaybeTwice, "recipient"))
 	}
 	if st.Recovered != "" {
 		fmt.Fprintf(w, "\nNote: %s (a run may be writing it).\n", st.Recovered)
@@ -350,10 +311,13 @@ func printStatus(w io.Writer, r *statusReport) error {
 	if r.FailedCSV != "" {
 		fmt.Fprintf(w, "\nWrote %s to %s.\n", plural(r.FailedCSVRows, "row"), r.FailedCSV)
 	}
+	if r.CSV != "" {
+		fmt.Fprintf(w, "\nWrote %s to %s.\n", plural(r.CSVRows, "recipient"), r.CSV)
+	}
 	if r.SuppressOut != "" {
-		fmt.Fprintf(w, "\nWrote %d refused address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
+		fmt.Fprintf(w, "\nWrote %d refused, bounced or complained address(es) to %s (for send --suppress).\n", r.SuppressOutAddrs, r.SuppressOut)
 		if r.SuppressOutUnnamed > 0 {
-			fmt.Fprintf(w, "  %s refused permanently named no address (the key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
+			fmt.Fprintf(w, "  %s named no address (a refusal of the message itself, not of an address; or a bounce whose key is not one) and were left out.\n", plural(r.SuppressOutUnnamed, "row"))
 		}
 	}
 	return nil

@@ -11,24 +11,23 @@ import (
 
 // readStates reads the state files at paths: one is read as it is; several
 // (the shards of one list) are merged into one State, and the keys that
-// more than one of them records as delivered are returned too.
-func readStates(paths []string) (*statefile.State, []statefile.CrossDelivery, error) {
-	var states []*statefile.State
+// more than one of them records as delivered are returned too. each holds
+// the state of every file.
+func readStates(paths []string) (merged *statefile.State, each []*statefile.State, cross []statefile.CrossDelivery, err error) {
 	for _, p := range paths {
 		st, err := statefile.Read(p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		states = append(states, st)
+		each = append(each, st)
 	}
-	if len(states) == 1 {
-		return states[0], nil, nil
+	if len(each) == 1 {
+		return each[0], each, nil, nil
 	}
-	cross, err := statefile.DeliveredInSeveral(paths...)
-	if err != nil {
-		return nil, nil, err
+	if cross, err = statefile.DeliveredInSeveral(paths...); err != nil {
+		return nil, nil, nil, err
 	}
-	return statefile.Merge(states...), cross, nil
+	return statefile.Merge(each...), each, cross, nil
 }
 
 // printRelays writes the per-relay breakdown, and the recipients that
@@ -52,5 +51,22 @@ func printRelays(w io.Writer, r *statusReport) {
 		if n > statusMaxListed {
 			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
 		}
+	}
+}
+
+// printBounces lists the recipients that bounced or complained.
+func printBounces(w io.Writer, bounces []statefile.Failure) {
+	n := len(bounces)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nBounced or complained (%d): send never mails them again:\n", n)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, b := range bounces[:min(n, statusMaxListed)] {
+		fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", b.Row, oneLine(orDash(b.Key)), b.Status, orDash(b.Kind), failureText(b))
+	}
+	_ = tw.Flush()
+	if n > statusMaxListed {
+		fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
 	}
 }

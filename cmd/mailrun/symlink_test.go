@@ -45,19 +45,21 @@ func TestPreviewAndDryRunNeverWriteThroughLinks(t *testing.T) {
 	check()
 }
 
-func TestStatusNeverWritesThroughLinks(t *testing.T) {
+func TestStatusAndReportNeverWriteThroughLinks(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.FailRcpt(550, 0, "r2@example.com"))
 	data, tmpl := sendCampaign(t, 3)
 	wantCode(t, mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://"+srv.Addr(), "-q"), 4)
 	dir := t.TempDir()
-	check := plantLinks(t, dir, "failed.csv", "refused.txt")
+	check := plantLinks(t, dir, "failed.csv", "refused.txt", "outcomes.csv", "report.html")
 	for _, args := range [][]string{
-		{"--data", data, "--failed-csv", filepath.Join(dir, "failed.csv")},
-		{"--suppress-out", filepath.Join(dir, "refused.txt")},
+		{"status", "--data", data, "--failed-csv", filepath.Join(dir, "failed.csv")},
+		{"status", "--suppress-out", filepath.Join(dir, "refused.txt")},
+		{"status", "--csv", filepath.Join(dir, "outcomes.csv")},
+		{"report", "--out", filepath.Join(dir, "report.html")},
 	} {
-		r := mailrun(t, "", append([]string{"status", "--state", data + ".state"}, args...)...)
+		r := mailrun(t, "", append(append(args[:1:1], "--state", data+".state"), args[1:]...)...)
 		if r.code == 0 {
-			t.Errorf("status %v wrote through a symbolic link:\n%s", args, r.stdout)
+			t.Errorf("%v wrote through a symbolic link:\n%s", args, r.stdout)
 		}
 		wantOneError(t, r, "symbolic link")
 	}

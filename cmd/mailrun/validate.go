@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 )
 
 // validateCommand is `mailrun validate`: render every row, send nothing,
@@ -19,7 +22,7 @@ func validateCommand() *cli.Command {
 		UsageText: `mailrun validate --data FILE --template FILE [options]
 
 Example:
-  mailrun validate --data examples/newsletter/recipients.csv --template examples/newsletter/template.html --text examples/newsletter/text.txt`,
+  mailrun validate --data examples/newsletter/recipients.csv --template examples/newsletter/template.md --layout examples/newsletter/layout.html --partials examples/newsletter/partials`,
 		Description: `Checks the template against the data's columns first (a column the template
 needs is missing: exit 3 before any row), then renders every row and prints
 each problem as "row N (key): reason" on stdout, followed by a summary. A
@@ -30,17 +33,33 @@ Warnings, which do not change the exit code: with --dkim-key and
 --dkim-domain, messages whose From domain is not the DKIM domain or a
 subdomain of it; in a campaign of more than 100 recipients, messages
 without a List-Unsubscribe header.`,
-		Flags:  append(commonFlags(), complianceFlags()...),
+		Flags: append(append(commonFlags(), complianceFlags()...),
+			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object: counts, problems, warnings", EnvVars: envVars("json")})),
 		Action: runValidate,
 	}
 }
 
-// validation is what validate counts over a run.
+// validation is what validate counts over a run; with --json, its report.
 type validation struct {
-	rows, messages, recipients, problems, duplicates int
-	attachments                                      int
-	attachBytes                                      int64
-	audit                                            campaign.Audit
+	Rows        int       `json:"rows"`
+	Messages    int       `json:"messages"`
+	Recipients  int       `json:"envelope_recipients"`
+	Duplicates  int       `json:"duplicate_keys"`
+	Attachments int       `json:"attachments"`
+	AttachBytes int64     `json:"attachment_bytes"`
+	Problems    []problem `json:"problems"`
+	Warnings    []string  `json:"warnings"`
+
+	audit campaign.Audit
+	out   io.Writer // where problems are printed as they come; nil with --json
+}
+
+// problem is a row that cannot be sent.
+type problem struct {
+	Row    int    `json:"row"`
+	Key    string `json:"key,omitempty"`
+	Column string `json:"column,omitempty"`
+	Error  string `json:"error"`
 }
 
 // runValidate is the Action of validate.
@@ -55,7 +74,10 @@ func runValidate(c *cli.Context) error {
 	log.Debug("validating", "data", c.String("data"), "template", c.String("template"), "columns", len(src.Columns()))
 
 	out := c.App.Writer
-	v := validation{}
+	v := validation{Problems: []problem{}, Warnings: []string{}}
+	if !c.Bool("json") {
+		v.out = out
+	}
 	if c.String("dkim-key") != "" {
 		v.audit.DKIMDomain = c.String("dkim-domain")
 	}
@@ -68,17 +90,17 @@ func runValidate(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		v.rows++
+		v.Rows++
 		switch {
 		case it.Err != nil:
-			v.problem(out, it.Err)
+			v.problem(it.Err)
 		case it.DuplicateOf > 0:
-			v.duplicates++
-			v.problem(out, it.DuplicateError())
+			v.Duplicates++
+			v.problem(it.DuplicateError())
 		default:
 			msg, err := pipe.Render(it)
 			if err != nil {
-				v.problem(out, err)
+				v.problem(err)
 				continue
 			}
 			v.note(msg)
@@ -87,56 +109,82 @@ func runValidate(c *cli.Context) error {
 	if err := src.Close(); err != nil {
 		return err
 	}
-	v.summary(out)
-	printWarnings(out, v.audit.DKIMDomain, v.audit.Warnings())
-	if v.problems > 0 {
-		return &validateProblems{problems: v.problems, rows: v.rows}
+	for _, w := range tmpl.Warnings() {
+		v.Warnings = append(v.Warnings, oneLine(w.String()))
+	}
+	v.Warnings = append(v.Warnings, warningTexts(v.audit.DKIMDomain, v.audit.Warnings())...)
+	if c.Bool("json") {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(&v); err != nil {
+			return err
+		}
+	} else {
+		v.summary(out)
+		for _, w := range v.Warnings {
+			fmt.Fprintln(out, "warning: "+w)
+		}
+	}
+	if len(v.Problems) > 0 {
+		return &validateProblems{problems: len(v.Problems), rows: v.Rows}
 	}
 	return nil
 }
 
 // note counts a rendered message.
 func (v *validation) note(msg *campaign.Message) {
-	v.messages++
-	v.recipients += len(msg.Envelope.To)
+	v.Messages++
+	v.Recipients += len(msg.Envelope.To)
 	v.audit.Note(msg)
 	for _, a := range msg.Attachments {
-		v.attachments++
-		v.attachBytes += a.Size
+		v.Attachments++
+		v.AttachBytes += a.Size
 	}
 }
 
-// problem prints err, a row's problem, as one "row N (key): reason" line.
-func (v *validation) problem(out io.Writer, err error) {
-	v.problems++
-	fmt.Fprintln(out, oneLine(err.Error())+limitHint(err))
+// problem records err, a row's problem, and prints it as one
+// "row N (key): reason" line unless the report is JSON. A limit the row
+// goes over comes with the flag that raises it.
+func (v *validation) problem(err error) {
+	hint := limitHint(err)
+	p := problem{Error: oneLine(err.Error()) + hint}
+	var re *campaign.RowError
+	if errors.As(err, &re) {
+		p = problem{Row: re.Row, Key: oneLine(re.Key), Column: oneLine(re.Column), Error: oneLine(re.Err.Error()) + hint}
+	}
+	v.Problems = append(v.Problems, p)
+	if v.out != nil {
+		fmt.Fprintln(v.out, oneLine(err.Error())+hint)
+	}
 }
 
 // summary prints the counts of the run.
 func (v *validation) summary(out io.Writer) {
 	fmt.Fprintf(out, "\n%s, %s, %s, %s, %s (%s); %s\n",
-		plural(v.rows, "row"),
-		plural(v.messages, "message"),
-		plural(v.recipients, "envelope recipient"),
-		plural(v.duplicates, "duplicate key"),
-		plural(v.attachments, "attachment"),
-		humanBytes(v.attachBytes),
-		plural(v.problems, "problem"))
+		plural(v.Rows, "row"),
+		plural(v.Messages, "message"),
+		plural(v.Recipients, "envelope recipient"),
+		plural(v.Duplicates, "duplicate key"),
+		plural(v.Attachments, "attachment"),
+		humanBytes(v.AttachBytes),
+		plural(len(v.Problems), "problem"))
 }
 
-// printWarnings writes one "warning:" line per finding of an audit to out;
-// dkimDomain is the audit's DKIM domain.
-func printWarnings(out io.Writer, dkimDomain string, ws []campaign.Warning) {
+// warningTexts returns the text of each finding of an audit; dkimDomain
+// is the audit's DKIM domain.
+func warningTexts(dkimDomain string, ws []campaign.Warning) []string {
+	var out []string
 	for _, w := range ws {
 		switch w.Kind {
 		case campaign.WarnUnaligned:
-			fmt.Fprintf(out, "warning: %s from %s, which is not the DKIM domain %s (--dkim-domain) or a subdomain of it: receivers will not count the signature as aligned (DMARC)\n",
-				plural(w.Messages, "message"), oneLine(w.Domain), strings.ToLower(dkimDomain))
+			out = append(out, fmt.Sprintf("%s from %s, which is not the DKIM domain %s (--dkim-domain) or a subdomain of it: receivers will not count the signature as aligned (DMARC)",
+				plural(w.Messages, "message"), oneLine(w.Domain), strings.ToLower(dkimDomain)))
 		case campaign.WarnNoUnsubscribe:
-			fmt.Fprintf(out, "warning: %s of a campaign of %d %s no List-Unsubscribe header: bulk senders need one-click unsubscribe (--unsubscribe-url)\n",
-				plural(w.Messages, "message"), w.Total, map[bool]string{true: "has", false: "have"}[w.Messages == 1])
+			out = append(out, fmt.Sprintf("%s of a campaign of %d %s no List-Unsubscribe header: bulk senders need one-click unsubscribe (--unsubscribe-url)",
+				plural(w.Messages, "message"), w.Total, map[bool]string{true: "has", false: "have"}[w.Messages == 1]))
 		}
 	}
+	return out
 }
 
 // oneLine returns s with its line breaks and other control characters

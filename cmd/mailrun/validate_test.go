@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,10 +16,16 @@ func example(name string) string { return filepath.Join(repoRoot, "examples", na
 
 // newsletterArgs are the flags that select the newsletter example.
 func newsletterArgs() []string {
+	return append([]string{"--data", example("newsletter/recipients.csv")}, newsletterTemplate()...)
+}
+
+// newsletterTemplate are the flags that select the newsletter's template:
+// Markdown in a layout, with a partial.
+func newsletterTemplate() []string {
 	return []string{
-		"--data", example("newsletter/recipients.csv"),
-		"--template", example("newsletter/template.html"),
-		"--text", example("newsletter/text.txt"),
+		"--template", example("newsletter/template.md"),
+		"--layout", example("newsletter/layout.html"),
+		"--partials", example("newsletter/partials"),
 	}
 }
 
@@ -61,7 +68,7 @@ func TestValidateInvoicesCountsAttachments(t *testing.T) {
 }
 
 func TestValidateReportsEveryBadRow(t *testing.T) {
-	r := mailrun(t, "", "validate", "--data", "testdata/broken.csv", "--template", example("newsletter/template.html"))
+	r := mailrun(t, "", append([]string{"validate", "--data", "testdata/broken.csv"}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
 	wantOneError(t, r, "validate: 4 problems found in 6 rows")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
@@ -89,9 +96,9 @@ func TestValidateReportsEveryBadRow(t *testing.T) {
 
 func TestValidateMissingColumnFailsBeforeAnyRow(t *testing.T) {
 	// The data lacks the name column, which every row would fail on.
-	r := mailrun(t, "email,id\na@example.com,1\nb@example.com,2\n", "validate", "--data", "-", "--template", example("newsletter/template.html"))
+	r := mailrun(t, "email,id\na@example.com,1\nb@example.com,2\n", append([]string{"validate", "--data", "-"}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
-	wantOneError(t, r, "template.html:", `"name"`)
+	wantOneError(t, r, "template.md:", `"name"`)
 	if r.stdout != "" {
 		t.Errorf("rows were rendered before the template was checked:\n%s", r.stdout)
 	}
@@ -112,7 +119,7 @@ func TestValidateReadsStdin(t *testing.T) {
 }
 
 func TestValidateUnreadableData(t *testing.T) {
-	r := mailrun(t, "", "validate", "--data", filepath.Join(t.TempDir(), "missing.csv"), "--template", example("newsletter/template.html"))
+	r := mailrun(t, "", append([]string{"validate", "--data", filepath.Join(t.TempDir(), "missing.csv")}, newsletterTemplate()...)...)
 	wantCode(t, r, 3)
 	wantOneError(t, r, "missing.csv")
 }
@@ -148,5 +155,43 @@ func TestOneLine(t *testing.T) {
 		if got := oneLine(tt.in); got != tt.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestValidateJSON checks validate --json: one JSON object on stdout with
+// the counts, each problem with its row, key and column, and the
+// warnings; the exit code as without --json.
+func TestValidateJSON(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "list.csv")
+	writeFile(t, data, "email,name\nann@example.com,Ann\nnot-an-address,Bob\nann@example.com,Ann again\n")
+	tmpl := filepath.Join(dir, "t.txt")
+	writeFile(t, tmpl, "From: me@example.com\nTo: {{.name}} <{{.email}}>\nSubjet: hi\n\nHi {{.name}}\n")
+	r := mailrun(t, "", "validate", "--data", data, "--template", tmpl, "--json")
+	wantCode(t, r, 3)
+	var rep struct {
+		Rows, Messages int
+		Recipients     int `json:"envelope_recipients"`
+		Duplicates     int `json:"duplicate_keys"`
+		Problems       []struct {
+			Row                int
+			Key, Column, Error string
+		}
+		Warnings []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+	}
+	if rep.Rows != 3 || rep.Messages != 1 || rep.Recipients != 1 || rep.Duplicates != 1 || len(rep.Problems) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	if p := rep.Problems[0]; p.Row != 2 || p.Column != "email" || !strings.Contains(p.Error, "not an email address") {
+		t.Errorf("first problem %+v", p)
+	}
+	if p := rep.Problems[1]; p.Row != 3 || p.Key != "ann@example.com" || p.Error != "duplicate of row 1" {
+		t.Errorf("second problem %+v", p)
+	}
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], `did you mean "Subject"?`) {
+		t.Errorf("warnings %q", rep.Warnings)
 	}
 }

@@ -20,10 +20,22 @@ type config struct {
 	maxConns    int
 	delay       time.Duration
 	user, pass  string
+	oauthUser   string
+	oauthValid  func(token string) bool
 	startTLS    bool
 	implicitTLS bool
 	noPipelined bool
 	hook        func(Message) *smtp.SMTPError
+	texts       map[int]replyText // injected replies by code
+	rcptLimit   int               // 452 4.5.3 after this many RCPTs, unannounced
+	rcptMax     int               // LIMITS RCPTMAX, announced and enforced
+	smtputf8    bool
+}
+
+// replyText is the enhanced code and text of an injected reply.
+type replyText struct {
+	enhanced smtp.EnhancedCode
+	text     string
 }
 
 // fault is one injected reply: code for the addresses addrs (any address
@@ -137,3 +149,35 @@ func NoPipelining() Option { return func(c *config) { c.noPipelined = true } }
 // failures (CutData, FailData) take precedence over the hook. h runs on the
 // connection's goroutine and must be safe for concurrent use.
 func Hook(h func(Message) *smtp.SMTPError) Option { return func(c *config) { c.hook = h } }
+
+// ReplyText makes the injected failures with code (FailMail, FailRcpt,
+// FailData) reply with the enhanced status code enhanced ("4.7.1") and
+// text instead of the defaults, so that a test can play a given server's
+// reply, e.g. ReplyText(450, "4.7.1", "Error: too much mail from 127.0.0.1").
+func ReplyText(code int, enhanced, text string) Option {
+	var ec smtp.EnhancedCode
+	for i, p := range strings.SplitN(enhanced, ".", 3) {
+		for _, c := range p {
+			ec[i] = ec[i]*10 + int(c-'0')
+		}
+	}
+	return func(c *config) {
+		if c.texts == nil {
+			c.texts = map[int]replyText{}
+		}
+		c.texts[code] = replyText{ec, text}
+	}
+}
+
+// RcptLimit makes the server take at most n recipients per transaction
+// and answer each further RCPT TO with "452 4.5.3 Error: too many
+// recipients", as Postfix's smtpd_recipient_limit does, without announcing
+// the limit.
+func RcptLimit(n int) Option { return func(c *config) { c.rcptLimit = n } }
+
+// RcptMax makes the server announce "LIMITS RCPTMAX=n" (RFC 9422) in its
+// EHLO reply and refuse further recipients with 452 4.5.3.
+func RcptMax(n int) Option { return func(c *config) { c.rcptMax = n } }
+
+// SMTPUTF8 makes the server announce and accept SMTPUTF8 (RFC 6531).
+func SMTPUTF8() Option { return func(c *config) { c.smtputf8 = true } }

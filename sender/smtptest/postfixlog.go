@@ -80,3 +80,40 @@ func QueueID(reply string) string {
 	}
 	return m[1]
 }
+
+var sentLine = regexp.MustCompile(` to=<([^>]*)>,.* status=sent `)
+
+// Sent counts, by recipient address (as it went on the wire), the
+// deliveries Postfix's log records for the recipients whose address
+// contains token.
+func (p *PostfixServer) Sent(t testing.TB, token string) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, line := range p.LogLines(t, token) {
+		if m := sentLine.FindStringSubmatch(line); m != nil && strings.Contains(m[1], token) {
+			got[m[1]]++
+		}
+	}
+	return got
+}
+
+// WaitSent waits until Postfix's log records at least n deliveries to
+// recipients whose address contains token, and returns them as Sent does.
+func (p *PostfixServer) WaitSent(t testing.TB, token string, n int) map[string]int {
+	t.Helper()
+	var got map[string]int
+	total := func() int {
+		s := 0
+		for _, c := range got {
+			s += c
+		}
+		return s
+	}
+	poll(t, func() bool {
+		got = p.Sent(t, token)
+		return total() >= n
+	}, func() string {
+		return fmt.Sprintf("%d deliveries to addresses with %q in %s, want %d", total(), token, p.LogFile, n)
+	})
+	return got
+}

@@ -55,6 +55,8 @@ type Message struct {
 	Reads int
 	// TLS is true when the message came over TLS (STARTTLS or implicit).
 	TLS bool
+	// Hello is the name the client gave in EHLO (or HELO).
+	Hello string
 	// Time is when the server finished reading the data.
 	Time time.Time
 }
@@ -70,14 +72,15 @@ type Server struct {
 	done    chan struct{}
 	stop    sync.Once
 
-	mu       sync.Mutex
-	msgs     []Message
-	conns    int // connections admitted so far
-	rejected int // connections turned away with 421
-	open     int // connections open now
-	peak     int // most connections open at once
-	queued   int // queue ids handed out
-	waits    []wait
+	mu                    sync.Mutex
+	msgs                  []Message
+	conns                 int // connections admitted so far
+	rejected              int // connections turned away with 421
+	open                  int // connections open now
+	peak                  int // most connections open at once
+	queued                int // queue ids handed out
+	logins, loginsRefused int
+	waits                 []wait
 }
 
 // wait is a channel to close once the server has accepted n messages.
@@ -111,6 +114,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv.MaxRecipients = s.cfg.rcptMax
+	s.srv.EnableSMTPUTF8 = s.cfg.smtputf8
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
 	if s.cfg.startTLS || s.cfg.implicitTLS {

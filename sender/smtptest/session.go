@@ -28,35 +28,49 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 var errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 
 func (ss *session) AuthMechanisms() []string {
-	if ss.s.cfg.user == "" {
-		return nil
+	var mechs []string
+	if ss.s.cfg.user != "" {
+		mechs = append(mechs, sasl.Plain)
 	}
-	return []string{sasl.Plain}
+	if ss.s.cfg.oauthUser != "" {
+		mechs = append(mechs, "XOAUTH2")
+	}
+	return mechs
 }
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
-	if ss.s.cfg.user == "" || mech != sasl.Plain {
+	switch {
+	case mech == "XOAUTH2" && ss.s.cfg.oauthUser != "":
+		return &xoauth2Server{ss: ss}, nil
+	case ss.s.cfg.user == "" || mech != sasl.Plain:
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		if user != ss.s.cfg.user || pass != ss.s.cfg.pass || (identity != "" && identity != user) {
+			ss.s.login(false)
 			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
+		ss.s.login(true)
 		return nil
 	}), nil
 }
 
+// authRequired reports whether MAIL needs a successful AUTH first.
+func (ss *session) authRequired() bool {
+	return (ss.s.cfg.user != "" || ss.s.cfg.oauthUser != "") && !ss.authed
+}
+
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.s.wait()
-	if ss.s.cfg.user != "" && !ss.authed {
+	if ss.authRequired() {
 		return errAuthRequired
 	}
 	ss.s.mu.Lock()
 	for _, f := range ss.s.cfg.mailFaults {
 		if f.take() {
 			ss.s.mu.Unlock()
-			return reply(f.code, "injected failure")
+			return ss.s.reply(f.code, "injected failure")
 		}
 	}
 	ss.s.mu.Unlock()
@@ -71,9 +85,12 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.wait()
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
+	if n := ss.s.cfg.rcptLimit; n > 0 && len(ss.to) >= n {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Error: too many recipients"}
+	}
 	for _, f := range ss.s.cfg.rcptFaults {
 		if f.take(to) {
-			return reply(f.code, "<"+to+">: injected failure")
+			return ss.s.reply(f.code, "<"+to+">: injected failure")
 		}
 	}
 	ss.to = append(ss.to, to)
@@ -81,7 +98,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
-	m := Message{From: ss.from, To: ss.to}
+	m := Message{From: ss.from, To: ss.to, Hello: ss.c.Hostname()}
 	_, m.TLS = ss.c.TLSConnectionState()
 	if ss.conn != nil {
 		m.Conn = ss.conn.id
@@ -102,7 +119,7 @@ func (ss *session) Data(r io.Reader) error {
 	var rep *smtp.SMTPError
 	for _, f := range ss.s.cfg.dataFaults {
 		if !cut && f.take(m.To...) {
-			rep = reply(f.code, "injected failure")
+			rep = ss.s.reply(f.code, "injected failure")
 			break
 		}
 	}
@@ -137,8 +154,12 @@ var enhanced = map[int]smtp.EnhancedCode{
 	550: {5, 1, 1}, 552: {5, 3, 4}, 554: {5, 7, 1},
 }
 
-// reply builds an SMTP reply with a plausible enhanced status code.
-func reply(code int, text string) *smtp.SMTPError {
+// reply builds the injected reply code: as ReplyText set it, else with a
+// plausible enhanced status code and text.
+func (s *Server) reply(code int, text string) *smtp.SMTPError {
+	if rt, ok := s.cfg.texts[code]; ok {
+		return &smtp.SMTPError{Code: code, EnhancedCode: rt.enhanced, Message: rt.text}
+	}
 	ec, ok := enhanced[code]
 	if !ok {
 		ec = smtp.EnhancedCode{code / 100, 0, 0}

@@ -7,9 +7,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -54,4 +58,21 @@ func serverTLS() (*tls.Config, *x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert.Leaf)
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, pool, nil
+}
+
+// CAFile writes the server's self-signed certificate, which is its own
+// certificate authority, as a PEM file in a temporary folder of t and
+// returns its path: what a client passes to trust it (--tls-ca).
+func (s *Server) CAFile(t testing.TB) string {
+	t.Helper()
+	cert, err := testCert()
+	if err != nil {
+		t.Fatalf("smtptest: test certificate: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "smtptest-ca.pem")
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatalf("smtptest: %v", err)
+	}
+	return path
 }
