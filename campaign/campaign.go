@@ -212,6 +212,10 @@ type Outcome struct {
 	// Relay names the relay of the last attempt (Message.Relay), empty
 	// when the sender has a single server.
 	Relay string
+	// Interim is true for the record of an attempt whose message goes on
+	// (a retry, or another relay, follows): it settles nothing, and no
+	// count of a run's outcomes includes it. It is not recorded.
+	Interim bool
 	// Kind and Notice are set on the outcomes that bounces and complaints
 	// bring later (StatusBounced, StatusSoftBounced, StatusComplained):
 	// the kind of the report, and the id of the notice it came from

@@ -229,3 +229,18 @@ func shortHash(hash string) string {
 	}
 	return hash
 }
+
+// DataChangedError means the state file belongs to a campaign sent from
+// another data file, and resuming it with this one was not allowed: its
+// recipients would be taken for this list's.
+type DataChangedError struct {
+	// Path is the state file.
+	Path string
+	// Recorded is the data file the state file records; Data is the one
+	// given now.
+	Recorded, Data string
+}
+
+func (e *DataChangedError) Error() string {
+	return fmt.Sprintf("campaign: state file %s belongs to a campaign sent from another data file (%s, not %s)", e.Path, e.Recorded, e.Data)
+}

@@ -101,6 +101,34 @@ type Summary struct {
 	// until ResumeAt, its next opening.
 	OutsideWindow bool
 	ResumeAt      time.Time
+	// Unrecorded counts the outcomes the journal accepted but could not
+	// write (see Unrecord); the counts above leave them out.
+	Unrecorded int64
+}
+
+// Unrecord takes out of the counts the outcomes that the journal lost
+// after it had accepted them (a full disk), by status: the state file shows
+// those messages as unknown, and the summary must say what it holds.
+func (s *Summary) Unrecord(lost map[Status]int) {
+	for st, n := range lost {
+		var c *int64
+		switch st {
+		case StatusDelivered:
+			c = &s.Sent
+		case StatusFailed:
+			c = &s.Failed
+		case StatusDeferred:
+			c = &s.Deferred
+		case StatusDuplicate:
+			c = &s.Duplicates
+		case StatusSuppressed:
+			c = &s.Suppressed
+		default:
+			continue
+		}
+		*c -= int64(n)
+		s.Unrecorded += int64(n)
+	}
 }
 
 // ErrInterrupted is returned by Run when its context was cancelled: the rows

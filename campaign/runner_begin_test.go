@@ -46,8 +46,9 @@ func (s *scriptSender) Close() error { return nil }
 // ("sending continues" when the message reached someone already) and the
 // status of each outcome ("deferred ambiguous" when it is ambiguous).
 type eventJournal struct {
-	mu     sync.Mutex
-	events []string
+	mu      sync.Mutex
+	events  []string
+	settled int // outcomes not Interim
 }
 
 func (j *eventJournal) Sending(msg *campaign.Message) error {
@@ -65,6 +66,11 @@ func (j *eventJournal) Record(o campaign.Outcome) error {
 		e += " ambiguous"
 	}
 	j.add(e)
+	if !o.Interim {
+		j.mu.Lock()
+		j.settled++
+		j.mu.Unlock()
+	}
 	return nil
 }
 
@@ -84,7 +90,8 @@ func (j *eventJournal) Close() error                            { return nil }
 // before the next sending, so that only an attempt of unknown outcome
 // followed by another reads as "may have received it twice"; a
 // transaction that continues to recipients the message has not reached
-// gets none.
+// gets none. Only the last outcome settles the row; the others are
+// Interim.
 func TestRunnerRecordsEveryStart(t *testing.T) {
 	temp := &campaign.DeliveryError{Class: campaign.Temporary, Code: 451}
 	cut := &campaign.DeliveryError{Class: campaign.Temporary, Ambiguous: true}
@@ -148,6 +155,9 @@ func TestRunnerRecordsEveryStart(t *testing.T) {
 			}
 			if sum.Sent != 1 {
 				t.Errorf("summary %+v, want 1 sent", sum.Snapshot)
+			}
+			if j.settled != 1 {
+				t.Errorf("%d outcomes not marked Interim, want 1: every other record is of an attempt a retry follows", j.settled)
 			}
 			if !slices.Equal(j.events, tt.want) {
 				t.Errorf("journal:\n  %s\nwant\n  %s", strings.Join(j.events, "\n  "), strings.Join(tt.want, "\n  "))

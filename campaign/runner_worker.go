@@ -235,12 +235,13 @@ func (s *runState) abandon(j *job) {
 
 // record journals o, then moves counter and logs the outcome. A nil
 // counter records the outcome of an attempt whose message goes on (a retry
-// or another relay follows): nothing is counted or logged. The error is
+// or another relay follows), marked Interim: nothing is counted or logged. The error is
 // the journal's, which has stopped the run.
 func (s *runState) record(o Outcome, counter interface{ Add(int64) int64 }) error {
 	if o.Time.IsZero() {
 		o.Time = s.r.Now()
 	}
+	o.Interim = counter == nil
 	if err := s.r.Journal.Record(o); err != nil {
 		s.failJournal(err)
 		return err

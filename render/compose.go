@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,7 +83,7 @@ func (t *Template) parseBody(bodySrc string, bodyLine int) error {
 	t.sources = map[string]*source{}
 	content := &source{file: t.path, line: bodyLine, src: bodySrc, text: bodySrc}
 	if t.markdown {
-		if err := content.fromMarkdown(); err != nil {
+		if err := content.fromMarkdown(t.guard.textFuncs()); err != nil {
 			return err
 		}
 	} else {
@@ -106,7 +105,7 @@ func (t *Template) parseBody(bodySrc string, bodyLine int) error {
 	if err := t.addPartials(); err != nil {
 		return err
 	}
-	root := htmltemplate.New(rootName).Option("missingkey=error").Funcs(htmlFuncs())
+	root := htmltemplate.New(rootName).Option("missingkey=error").Funcs(t.guard.htmlFuncs())
 	for _, name := range t.sourceNames() {
 		s := t.sources[name]
 		tmpl := root
@@ -120,10 +119,14 @@ func (t *Template) parseBody(bodySrc string, bodyLine int) error {
 	if t.opts.LayoutPath != "" && !calls(root.Tree, contentName) {
 		return &campaign.InputError{File: t.opts.LayoutPath, Err: errors.New(`render: the layout never calls {{template "content" .}}, where the body goes`)}
 	}
+	if err := t.checkSet(htmlTrees(root), t.guard.htmlFuncs(), false); err != nil {
+		return err
+	}
 	// html/template escapes a template on its first execution. Run it once
-	// now so that an escaping problem is reported as a template error here.
+	// now so that an escaping problem is reported as a template error here;
+	// the guard stops the execution at its first function call or write.
 	var escErr *htmltemplate.Error
-	if err := root.Execute(io.Discard, map[string]string{}); errors.As(err, &escErr) {
+	if err := t.guard.escape(root); errors.As(err, &escErr) {
 		s := t.sources[escErr.Name]
 		if s == nil {
 			s = t.sources[rootName]
@@ -156,7 +159,7 @@ func (t *Template) addPartials() error {
 	for _, p := range parts {
 		s := &source{file: p.file, line: 1, src: p.src, text: p.src}
 		if p.markdown {
-			if err := s.fromMarkdown(); err != nil {
+			if err := s.fromMarkdown(t.guard.textFuncs()); err != nil {
 				return err
 			}
 		} else {
@@ -238,7 +241,7 @@ func calls(tree *parse.Tree, name string) bool {
 // that defines each partial (and, with a layout, the content) in its text
 // version, so that a text template may call them as the HTML does.
 func (t *Template) textSet(name, src string, withContent bool) (*texttemplate.Template, error) {
-	root, err := texttemplate.New(name).Option("missingkey=error").Funcs(textFuncs()).Parse(src)
+	root, err := texttemplate.New(name).Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(src)
 	if err != nil {
 		return nil, err
 	}
@@ -264,13 +267,13 @@ func (t *Template) defaultText() *texttemplate.Template {
 			src = t.sources[contentName]
 		}
 		tmpl, err := t.textSet("text", src.text, false)
-		if err != nil {
+		if err != nil || t.checkSet(textTrees(tmpl), t.guard.textFuncs(), true) != nil {
 			return nil
 		}
 		return tmpl
 	}
 	tmpl, err := t.textSet("text", t.sources["body"].text, true)
-	if err != nil || !usesOnly(tmpl, t.bodyFields) {
+	if err != nil || !usesOnly(tmpl, t.bodyFields) || t.checkSet(textTrees(tmpl), t.guard.textFuncs(), true) != nil {
 		return nil
 	}
 	return tmpl

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"os"
@@ -45,12 +46,29 @@ func LoadDKIMKey(path string) (crypto.Signer, error) {
 	}
 	key, err := mail.PrivKeyFromPEM(b)
 	if err != nil {
-		return nil, &campaign.InputError{File: path, Err: fmt.Errorf("render: DKIM key: not a PEM RSA or Ed25519 private key (%v)", err)}
+		return nil, &campaign.InputError{File: path, Err: fmt.Errorf("render: DKIM key: not a PEM RSA or Ed25519 private key: %s", keyProblem(err))}
 	}
 	if err := checkDKIMKey(key); err != nil {
 		return nil, &campaign.InputError{File: path, Err: err}
 	}
 	return key, nil
+}
+
+// keyProblem says in plain words why a PEM key did not load: the parsers'
+// own messages describe ASN.1 structures, not what to fix.
+func keyProblem(err error) string {
+	var (
+		se asn1.StructuralError
+		sy asn1.SyntaxError
+	)
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "PEM"):
+		return "the file has no PEM block (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)"
+	case errors.As(err, &se), errors.As(err, &sy), strings.Contains(msg, "asn1"):
+		return "the PEM block does not hold a readable private key (damaged, cut short, or another kind of key)"
+	default:
+		return msg
+	}
 }
 
 // minRSABits is the smallest RSA key DKIM may sign with: verifiers ignore

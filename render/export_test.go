@@ -31,6 +31,9 @@ func ExecuteBoth(t *Template, fields map[string]string) (fast, slow string, fast
 	return f.String(), s.String(), fastErr, slowErr
 }
 
+// AttachmentReads returns how many times t read an attached file.
+func AttachmentReads(t *Template) int64 { return t.files.reads.Load() }
+
 // HasOnceInline reports whether t inlines its CSS once, on the template.
 func HasOnceInline(t *Template) bool { return t.inline != nil && t.inline.once != nil }
 

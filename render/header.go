@@ -90,12 +90,15 @@ func (t *Template) prepareHeader(h *header) error {
 		}
 	}
 	if strings.Contains(h.src, "{{") {
-		tmpl, err := texttemplate.New(h.name).Option("missingkey=error").Funcs(textFuncs()).Parse(h.src)
+		tmpl, err := texttemplate.New(h.name).Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(h.src)
 		if err != nil {
 			return parseError(t.path, h.line-1, h.src, err)
 		}
 		if h.kind == kindAddress || h.kind == kindBcc {
 			guardAddresses(tmpl.Tree)
+		}
+		if err := t.checkTemplate(t.path, h.line-1, textTrees(tmpl), t.guard.textFuncs()); err != nil {
+			return err
 		}
 		h.tmpl = tmpl
 		h.plan = compilePlan(tmpl.Tree, textFilters)
@@ -129,13 +132,14 @@ func (t *Template) prepareHeader(h *header) error {
 	return nil
 }
 
-// value renders h for fields into scratch and returns the trimmed value.
-func (h *header) value(row campaign.Row, scratch *bytes.Buffer) (string, error) {
+// value renders h for fields into scratch, under g, and returns the
+// trimmed value.
+func (h *header) value(g *guard, row campaign.Row, scratch *bytes.Buffer) (string, error) {
 	if h.tmpl == nil {
 		return h.static, nil
 	}
 	scratch.Reset()
-	if err := execute(h.plan, h.tmpl, scratch, row.Fields); err != nil {
+	if err := g.execute(h.plan, h.tmpl, scratch, row.Fields); err != nil {
 		return "", h.execError(row, err)
 	}
 	return strings.TrimSpace(scratch.String()), nil

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/vanng822/go-premailer/premailer"
@@ -30,6 +31,9 @@ func (t *Template) prepareInline() error {
 		return nil
 	}
 	t.inline = &inliner{once: t.compileOnce()}
+	// Inlining a message takes time of its own: a render that inlines is
+	// timed even when its templates cannot loop.
+	t.guard.timed = true
 	return nil
 }
 
@@ -44,12 +48,17 @@ func (t *Template) hasStyle() bool {
 }
 
 // executeBody writes the body's HTML for fields to b, its CSS inlined
-// unless Options.KeepCSS.
+// unless Options.KeepCSS, within the guard's limits: inlining, which
+// cannot be stopped while it runs, is bounded by its input (a body within
+// the size limit), and its output is checked like any write.
 func (t *Template) executeBody(b *bytes.Buffer, fields map[string]string) error {
 	if t.inline != nil && t.inline.once != nil && t.inline.once.applies(fields) {
-		return t.inline.once.execute(b, fields)
+		if err := t.inline.once.execute(b, fields); err != nil {
+			return err
+		}
+		return t.guard.bound(b)
 	}
-	if err := execute(t.bodyPlan, t.body, b, fields); err != nil {
+	if err := t.guard.execute(t.bodyPlan, t.body, b, fields); err != nil {
 		return err
 	}
 	if t.inline == nil {
@@ -60,8 +69,8 @@ func (t *Template) executeBody(b *bytes.Buffer, fields map[string]string) error 
 		return err
 	}
 	b.Reset()
-	b.WriteString(out)
-	return nil
+	_, err = io.WriteString(&guardedWriter{b: b, g: t.guard}, out)
+	return err
 }
 
 // inlineCSS inlines the <style> rules of the HTML document doc.

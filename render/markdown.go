@@ -50,7 +50,8 @@ var placeholderRE = regexp.MustCompile(`xmrtpl(\d+)x`)
 // {{define}}, comments.
 var controlRE = regexp.MustCompile(`^\{\{-?\s*(?:(?:if|else|end|range|with|template|block|define|break|continue)\b|/\*)`)
 
-// fromMarkdown turns s, a Markdown template, into an HTML template: the
+// fromMarkdown turns s, a Markdown template whose functions are funcs,
+// into an HTML template: the
 // template's actions are kept as they are while goldmark converts the
 // Markdown around them, and a paragraph holding nothing but actions that
 // print nothing of their own ({{if .vip}} on a line of its own) loses its
@@ -59,9 +60,9 @@ var controlRE = regexp.MustCompile(`^\{\{-?\s*(?:(?:if|else|end|range|with|templ
 // the text part. A template that does not parse, or whose control actions
 // Markdown moved (inside a link reference definition, say), is a
 // *campaign.InputError naming the file and line.
-func (s *source) fromMarkdown() error {
+func (s *source) fromMarkdown(funcs texttemplate.FuncMap) error {
 	md := s.src
-	if _, err := texttemplate.New("md").Funcs(textFuncs()).Parse(md); err != nil {
+	if _, err := texttemplate.New("md").Funcs(funcs).Parse(md); err != nil {
 		return parseError(s.file, s.line-1, md, err)
 	}
 	actions, lines, withPlaceholders := swapActions(md, s.line)

@@ -50,12 +50,15 @@ func (t *Template) parsePlainBody(src string, line int) error {
 	if err := t.addPartials(); err != nil {
 		return err
 	}
-	if _, err := texttemplate.New("body").Funcs(textFuncs()).Parse(src); err != nil {
+	if _, err := texttemplate.New("body").Funcs(t.guard.textFuncs()).Parse(src); err != nil {
 		return body.parseError(err)
 	}
 	text, err := t.textSet("body", src, false)
 	if err != nil { // in a partial
 		return &campaign.InputError{File: t.opts.PartialsDir, Err: fmt.Errorf("render: %w", err)}
+	}
+	if err := t.checkSet(textTrees(text), t.guard.textFuncs(), true); err != nil {
+		return err
 	}
 	t.plain, t.text = true, text
 	t.textFields = fieldsOf(text)

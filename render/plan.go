@@ -135,14 +135,6 @@ type executor interface {
 	Execute(w io.Writer, data any) error
 }
 
-// execute runs p if it is not nil, else t.
-func execute(p plan, t executor, b *bytes.Buffer, fields map[string]string) error {
-	if p != nil {
-		return p.execute(b, fields)
-	}
-	return t.Execute(b, fields)
-}
-
 // execute writes the plan for fields to b.
 func (p plan) execute(b *bytes.Buffer, fields map[string]string) error {
 	for _, s := range p {

@@ -45,11 +45,28 @@ func (t *Template) Key(row campaign.Row) (string, error) {
 	}
 	s := scratchPool.Get().(*scratch)
 	defer putScratch(s)
-	to, err := t.addresses(t.to, row, &s.val)
-	if err != nil {
-		return "", err
+	var key string
+	err := t.guard.do(func() error {
+		to, err := t.addresses(t.to, row, &s.val)
+		if err == nil {
+			key, err = addressKey(row, to)
+		}
+		return err
+	})
+	return key, rowError(row, "", err)
+}
+
+// rowError returns err as a *campaign.RowError of row: a limit error of
+// the guard becomes one.
+func rowError(row campaign.Row, key string, err error) error {
+	var (
+		re *campaign.RowError
+		le *campaign.LimitError
+	)
+	if err == nil || errors.As(err, &re) || !errors.As(err, &le) {
+		return err
 	}
-	return addressKey(row, to)
+	return &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
 }
 
 func (t *Template) columnKey(row campaign.Row) (string, error) {
@@ -76,7 +93,7 @@ func (t *Template) addresses(h *header, row campaign.Row, scratch *bytes.Buffer)
 	if h.tmpl == nil {
 		return h.addrs, nil
 	}
-	v, err := h.value(row, scratch)
+	v, err := h.value(t.guard, row, scratch)
 	if err != nil || v == "" {
 		return nil, err
 	}
@@ -124,7 +141,12 @@ func badValue(v string) bool { return badChar(v) >= 0 || !utf8.ValidString(v) }
 func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
 	s := scratchPool.Get().(*scratch)
 	defer putScratch(s)
-	msg, err := t.render(row, s)
+	var msg *campaign.Message
+	err := t.guard.do(func() (err error) {
+		msg, err = t.render(row, s)
+		return err
+	})
+	err = rowError(row, "", err)
 	var re *campaign.RowError
 	if errors.As(err, &re) && re.Key == "" {
 		re.Key, _ = t.Key(row) // name the recipient in the error when possible
@@ -147,7 +169,7 @@ func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (hea
 	for _, h := range t.headers {
 		switch h.kind {
 		case kindAttach, kindEmbed:
-			v, err := h.value(row, scratch)
+			v, err := h.value(t.guard, row, scratch)
 			if err != nil {
 				return r, err
 			}
@@ -188,7 +210,7 @@ func (t *Template) writeHeaders(row campaign.Row, b, scratch *bytes.Buffer) (hea
 				b.Write(h.encoded)
 				continue
 			}
-			v, err := h.value(row, scratch)
+			v, err := h.value(t.guard, row, scratch)
 			if err != nil {
 				return r, err
 			}
@@ -250,7 +272,7 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}
 	s.text.Reset()
 	if t.text != nil {
-		if err := execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
+		if err := t.guard.execute(t.textPlan, t.text, &s.text, row.Fields); err != nil {
 			part := "text"
 			if t.plain {
 				part = "body"
@@ -283,6 +305,9 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	s.out.WriteString("Message-ID: <" + id + ">\r\n")
 	s.out.WriteString("MIME-Version: 1.0\r\n")
 	writeBody(&s.out, idhex, s.text.Bytes(), html, files)
+	if int64(s.out.Len()) > t.opts.MaxMessageSize {
+		return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", t.guard.limitError())}
+	}
 	var sig []byte
 	if t.opts.DKIM != nil {
 		if sig, err = t.sign(domain, s.out.Bytes()); err != nil {

@@ -64,7 +64,20 @@ type Options struct {
 	// KeepCSS leaves <style> blocks as written. By default, when the HTML
 	// has a <style> block, its rules are inlined into style attributes.
 	KeepCSS bool
+	// MaxAttachmentSize bounds each attached or embedded file (default
+	// 25 MiB); MaxMessageSize bounds the rendered message, and each part
+	// while it is rendered (default 40 MiB); MaxRenderTime bounds the time
+	// one row's message takes to render (default 10s; see Render).
+	MaxAttachmentSize, MaxMessageSize int64
+	MaxRenderTime                     time.Duration
 }
+
+// The default limits of Options.
+const (
+	DefaultMaxAttachmentSize = 25 << 20
+	DefaultMaxMessageSize    = 40 << 20
+	DefaultMaxRenderTime     = 10 * time.Second
+)
 
 // Template is a parsed message template. It implements campaign.Renderer and
 // is safe for concurrent use.
@@ -100,6 +113,9 @@ type Template struct {
 	proofTo []*mail.Address // Options.ProofTo
 
 	warnings []Warning
+
+	guard *guard       // bounds each render
+	files *attachCache // the attached files, read once
 }
 
 var _ campaign.Renderer = (*Template)(nil)
@@ -113,12 +129,21 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxAttachmentSize <= 0 {
+		opts.MaxAttachmentSize = DefaultMaxAttachmentSize
+	}
+	if opts.MaxMessageSize <= 0 {
+		opts.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if opts.MaxRenderTime <= 0 {
+		opts.MaxRenderTime = DefaultMaxRenderTime
+	}
 	src, err := os.ReadFile(templatePath)
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
 	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
-		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md")}
+		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md"), guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
 	h := sha256.New()
 	h.Write(src)
 
@@ -159,6 +184,9 @@ func New(templatePath string, opts Options) (*Template, error) {
 		t.text, err = t.textSet("text", t.textSrc, false)
 		if err != nil {
 			return nil, parseError(opts.TextPath, 0, t.textSrc, err)
+		}
+		if err := t.checkTemplate(opts.TextPath, 0, textTrees(t.text), t.guard.textFuncs()); err != nil {
+			return nil, err
 		}
 		t.textFields = fieldsOf(t.text)
 	}
@@ -316,5 +344,6 @@ func (t *Template) openAttachDir() error {
 		return &campaign.InputError{File: t.attachDir, Err: fmt.Errorf("render: attachment folder: %w", err)}
 	}
 	t.root = root
+	t.files = &attachCache{max: 4 * t.opts.MaxAttachmentSize}
 	return nil
 }

@@ -38,7 +38,10 @@ func (t *Template) parseUnsubscribe(src string) error {
 			return &campaign.InputError{File: t.path, Line: h.line, Err: fmt.Errorf("render: %s: %w", h.name, ErrUnsubscribeHeader)}
 		}
 	}
-	tmpl, err := texttemplate.New("unsubscribe-url").Option("missingkey=error").Funcs(textFuncs()).Parse(src)
+	tmpl, err := texttemplate.New("unsubscribe-url").Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(src)
+	if err == nil {
+		err = checkLoops(textTrees(tmpl), t.guard.textFuncs())
+	}
 	if err != nil {
 		return &campaign.InputError{Err: fmt.Errorf("render: unsubscribe URL %q: %v", src, err)}
 	}
@@ -52,6 +55,9 @@ func (t *Template) parseUnsubscribe(src string) error {
 		if err := checkUnsubscribeURL(strings.TrimSpace(src)); err != nil {
 			return &campaign.InputError{Err: fmt.Errorf("render: unsubscribe URL %q: %v", src, err)}
 		}
+	}
+	if canLoop(textTrees(tmpl)) {
+		t.guard.timed = true
 	}
 	t.unsub = &unsubscribe{src: src, tmpl: tmpl, plan: compilePlan(tmpl.Tree, textFilters), fields: fieldsOf(tmpl)}
 	return nil
@@ -104,7 +110,7 @@ func (t *Template) writeUnsubscribe(b *bytes.Buffer, row campaign.Row, key strin
 	if len(u.fields) == 1 {
 		col = u.fields[0]
 	}
-	if err := execute(u.plan, u.tmpl, scratch, row.Fields); err != nil {
+	if err := t.guard.execute(u.plan, u.tmpl, scratch, row.Fields); err != nil {
 		for _, f := range u.fields {
 			if _, ok := row.Fields[f]; !ok {
 				return &campaign.RowError{Row: row.Num, Key: key, Column: f, Err: fmt.Errorf("render: unsubscribe URL: the row has no field %q", f)}

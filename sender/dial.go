@@ -71,13 +71,30 @@ func (p *Pool) dial(ctx context.Context) (*conn, error) {
 // connect opens, greets, secures and authenticates (with secret) a new
 // connection to the pool's server, each step bounded by Timeout and every reply by
 // maxReplyBytes. Errors are *campaign.DeliveryError (see setupError), or
-// ctx's error.
+// ctx's error as soon as ctx ends, whatever step is under way.
 func (p *Pool) connect(ctx context.Context, secret string) (*conn, error) {
 	d := net.Dialer{Timeout: p.cfg.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(p.ep.Host, strconv.Itoa(p.ep.Port)))
 	if err != nil {
 		return nil, setupError(phaseGreeting, err)
 	}
+	// The greeting, EHLO, STARTTLS and AUTH wait for their replies as long
+	// as Timeout allows; an end of ctx ends them at once, as it ends the
+	// TCP connect, by closing the connection.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	cn, err := p.greet(ctx, raw, secret)
+	if !stop() {
+		if err == nil {
+			_ = cn.c.Close()
+		}
+		return nil, ctx.Err()
+	}
+	return cn, err
+}
+
+// greet greets, secures and authenticates (with secret) the new connection
+// raw, for connect.
+func (p *Pool) greet(ctx context.Context, raw net.Conn, secret string) (*conn, error) {
 	bc := &boundedConn{Conn: raw}
 	bc.allow(maxReplyBytes)
 	_ = raw.SetDeadline(time.Now().Add(p.cfg.Timeout))

@@ -82,7 +82,7 @@ func newCSVSource(name string, in io.Reader, closer io.Closer, comma rune, opts 
 	default:
 		s.checkUTF8 = true
 	}
-	s.r = csv.NewReader(text)
+	s.r = csv.NewReader(newCSVLimiter(text, comma, opts.Limits))
 	s.r.Comma = comma
 	s.r.FieldsPerRecord = -1
 	s.r.ReuseRecord = true
@@ -103,10 +103,16 @@ func (s *csvSource) readHeader(guessed bool) error {
 			return &campaign.InputError{File: s.name, Err: errEmpty}
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			var (
+				pe *csv.ParseError
+				fo *fieldOverflow
+			)
+			switch {
+			case errors.As(err, &pe):
 				return &campaign.InputError{File: s.name, Line: pe.Line, Err: fmt.Errorf("header: bad quoting (byte %d): "+
 					"quote whole fields and double the quotes inside them", pe.Column)}
+			case errors.As(err, &fo):
+				return &campaign.InputError{File: s.name, Line: fo.start, Err: fmt.Errorf("header, column %s: %w", columnLabel(fo.field), &fo.LimitError)}
 			}
 			return &campaign.InputError{File: s.name, Err: fmt.Errorf("cannot read: %w", err)}
 		}
@@ -163,8 +169,22 @@ func (s *csvSource) Next() (campaign.Row, error) {
 // readError turns an error of csv.Reader.Read into Next's error, and
 // remembers it unless it is confined to one row.
 func (s *csvSource) readError(err error) error {
-	var pe *csv.ParseError
+	var (
+		pe *csv.ParseError
+		fo *fieldOverflow
+	)
 	switch {
+	case errors.As(err, &fo):
+		num := s.advance(fo.start, fo.end)
+		s.sawRow = true
+		re := &campaign.RowError{Row: num, Err: &fo.LimitError}
+		if fo.Kind == campaign.LimitFieldSize {
+			re.Column = columnLabel(fo.field)
+			if fo.field < len(s.hdr.columns) {
+				re.Column = s.hdr.columns[fo.field]
+			}
+		}
+		return re
 	case err == io.EOF && !s.sawRow:
 		s.err = &campaign.InputError{File: s.name, Line: s.hdrLine, Err: errNoData}
 	case err == io.EOF:

@@ -33,6 +33,12 @@ type Options struct {
 	Encoding string
 	// Stdin is read when the path is "-". Nil means os.Stdin.
 	Stdin io.Reader
+	// Limits bounds fields, rows and workbook parts (zero: the defaults).
+	Limits Limits
+	// TempDir, called only when a workbook is opened, returns where its
+	// large parts are unzipped, in a folder of their own that Close
+	// removes; nil (or "") means os.TempDir().
+	TempDir func() string
 }
 
 // stdinName is the file name errors give for the path "-".
@@ -70,8 +76,10 @@ const stdinName = "stdin"
 //     breaks inside quotes) is one row.
 //   - A row with more non-blank cells than the header has columns is a
 //     *campaign.RowError ("row 7: 5 cells, but the header has 4 columns"); so is a
-//     CSV field with a stray quote in it. Next may be called again after
-//     either. Blank cells past the last column are ignored, and a row with
+//     CSV field with a stray quote in it, and a CSV row over opts.Limits
+//     (wrapping a *campaign.LimitError, naming the column when one field is at
+//     fault), which is dropped before it is held in memory. Next may be
+//     called again after any of them. Blank cells past the last column are ignored, and a row with
 //     fewer cells gets "" for the missing columns.
 //   - If the header has no data row under it, the first Next returns an
 //     *campaign.InputError ("no data rows under the header") instead of io.EOF.

@@ -15,31 +15,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 )
 
-// Header describes the campaign a state file belongs to.
-type Header struct {
-	// CampaignID is the id of a new campaign; empty generates a random
-	// 128-bit hex id. When the state file already exists its id wins.
-	CampaignID string
-	// TemplateHash identifies the message template (render.Template.Hash).
-	TemplateHash string
-	// DataFile names the data file, for the record.
-	DataFile string
-	// AllowTemplateChange lets a campaign resume with a different template:
-	// a new campaign record noting the change is appended instead of failing
-	// with *CampaignMismatchError.
-	AllowTemplateChange bool
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
-	// Fresh starts an existing file anew: its records are dropped once the
-	// lock is held, as if the file had not existed (a dry run starts from
-	// nothing).
-	Fresh bool
-	// CountDeliveredSince, when not zero, makes Open count the
-	// delivered records of an existing file timed at or after it (to the
-	// second), for Deliveries: caps pass campaign.Since of their limits.
-	CountDeliveredSince time.Time
-}
-
 // Journal is the campaign.Journal kept in a state file (JSON Lines, mode 0600).
 // It holds the file's exclusive lock from Open to Close.
 //
@@ -61,8 +36,7 @@ type Journal struct {
 	path     string
 	id       string
 	now      func() time.Time
-	f        *os.File
-	lock     *stateLock
+	f        *os.File // holds the lock until closed
 	w        *groupWriter
 	idx      *index
 	unknown  int
@@ -81,58 +55,60 @@ var _ campaign.Journal = (*Journal)(nil)
 //
 // When the file exists, Open reads it to answer Previous. A last line
 // cut short by a crash is ignored and removed (see Recovered); an unusable
-// line anywhere else is an *campaign.InputError naming the line. Errors:
-// *LockedError if another run holds the file, *CampaignMismatchError if it
-// records another template hash (unless h.AllowTemplateChange), *campaign.InputError
-// if it is not a usable state file.
+// line anywhere else is an *campaign.InputError naming the line. The file
+// is written to, and its permissions narrowed to 0600, only once it is
+// known to be a state file of this campaign.
+//
+// Errors: *campaign.LockedError if another run holds the file, whatever
+// path reached it; *campaign.TemplateChangedError if it records another
+// template hash (unless h.AllowTemplateChange); *campaign.DataChangedError
+// if it records another data file (unless h.AllowDataChange; the same file
+// reached by another path, or grown by appended rows, is not another one);
+// *campaign.InputError if it is not a usable state file (not a regular
+// file, a symbolic link to nothing, not a state file).
 func Open(path string, h Header) (*Journal, error) {
 	now := h.Now
 	if now == nil {
 		now = time.Now
 	}
-	lock, err := acquireLock(path)
+	f, err := openLocked(path)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, now: now, lock: lock, since: newTally(h.CountDeliveredSince)}
+	j := &Journal{path: path, now: now, f: f, since: newTally(h.CountDeliveredSince)}
 	if err := j.open(h); err != nil {
-		if j.f != nil {
-			_ = j.f.Close()
-		}
-		_ = lock.release()
+		_ = f.Close()
 		return nil, err
 	}
 	j.w = newGroupWriter(j.f)
 	return j, nil
 }
 
-// open opens or creates the file and loads what it records.
+// open loads what the locked file records, or starts it when it is empty
+// (or h.Fresh), then narrows its permissions.
 func (j *Journal) open(h Header) error {
-	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	fi, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("campaign: open state file: %w", err)
 	}
-	j.f = f
-	fi, err := f.Stat()
+	switch {
+	case fi.Size() == 0:
+		err = j.create(h)
+	case h.Fresh:
+		err = j.restart(h)
+	default:
+		err = j.resume(h)
+	}
 	if err != nil {
-		return fmt.Errorf("campaign: open state file: %w", err)
+		return err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		if err := f.Chmod(0o600); err != nil {
+		if err := j.f.Chmod(0o600); err != nil {
 			return fmt.Errorf("campaign: restrict state file permissions: %w", err)
 		}
 		j.warnings = append(j.warnings, fmt.Sprintf("state file %s was readable by others (mode %v): changed to 0600", j.path, fi.Mode().Perm()))
 	}
-	if h.Fresh && fi.Size() > 0 {
-		if err := f.Truncate(0); err != nil {
-			return fmt.Errorf("campaign: start the state file afresh: %w", err)
-		}
-		return j.create(h)
-	}
-	if fi.Size() == 0 {
-		return j.create(h)
-	}
-	return j.resume(h)
+	return nil
 }
 
 // create writes the campaign record of a new state file.
@@ -157,6 +133,35 @@ func (j *Journal) create(h Header) error {
 	return nil
 }
 
+// restart empties an existing state file and starts it anew, once its
+// first line shows it is a state file: a file that is not one is left as
+// it is.
+func (j *Journal) restart(h Header) error {
+	if _, err := j.f.Seek(0, 0); err != nil {
+		return fmt.Errorf("campaign: read state file: %w", err)
+	}
+	var hdr stateHeader
+	res, err := scanLines(j.f, j.path, false, func(n int, r *lineRecord) error {
+		if err := hdr.add(n, r); err != nil {
+			return &campaign.InputError{File: j.path, Line: n, Err: err}
+		}
+		return errFirstLine
+	})
+	if err != nil && !errors.Is(err, errFirstLine) {
+		return err
+	}
+	if err == nil && res.Lines == 0 {
+		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+	}
+	if err := j.f.Truncate(0); err != nil {
+		return fmt.Errorf("campaign: start the state file afresh: %w", err)
+	}
+	return j.create(h)
+}
+
+// errFirstLine ends a scan after the first record.
+var errFirstLine = errors.New("campaign: first line read")
+
 // writeHeader writes and syncs a campaign record, directly (the writer
 // goroutine is not running yet).
 func (j *Journal) writeHeader(h Header, prevHash string) error {
@@ -165,7 +170,7 @@ func (j *Journal) writeHeader(h Header, prevHash string) error {
 		ID:               j.id,
 		TemplateHash:     h.TemplateHash,
 		PrevTemplateHash: prevHash,
-		Data:             h.DataFile,
+		Data:             dataPath(h.DataFile),
 		Created:          j.now().UTC().Format(time.RFC3339),
 		Version:          stateVersion,
 	})
@@ -216,41 +221,21 @@ func (j *Journal) resume(h Header) error {
 		j.warnings = append(j.warnings, tornWarning(j.path, res.Torn))
 	}
 	j.id, j.idx, j.unknown = hdr.id, idx, idx.byStatus[stSending]
-	if hdr.templateHash != h.TemplateHash {
-		if !h.AllowTemplateChange {
-			return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
-		}
+	newTemplate := hdr.templateHash != h.TemplateHash
+	if newTemplate && !h.AllowTemplateChange {
+		return &campaign.TemplateChangedError{Path: j.path, Recorded: hdr.templateHash, Template: h.TemplateHash}
+	}
+	newData := !sameDataFile(hdr.data, h.DataFile)
+	if newData && !h.AllowDataChange {
+		return &campaign.DataChangedError{Path: j.path, Recorded: hdr.data, Data: h.DataFile}
+	}
+	switch {
+	case newTemplate:
 		return j.writeHeader(h, hdr.templateHash)
+	case newData:
+		return j.writeHeader(h, "")
 	}
 	return nil
-}
-
-// repairTail removes the torn last line that a scan of f (under the lock)
-// found, and ends a last line that lacks its newline, so that appends start
-// on a line of their own.
-func repairTail(f *os.File, res scanResult) error {
-	if res.Torn != "" {
-		if err := f.Truncate(res.Good); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	if res.NoNewline {
-		if _, err := f.Write([]byte{'\n'}); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	if res.Torn != "" || res.NoNewline {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("campaign: repair state file: %w", err)
-		}
-	}
-	return nil
-}
-
-// tornWarning is the warning about a torn last line that repairTail
-// removed from the state file path.
-func tornWarning(path, torn string) string {
-	return fmt.Sprintf("state file %s: %s (a crash cut it short); it was removed", path, torn)
 }
 
 // CampaignID returns the campaign's id: the one recorded in the state file,
@@ -351,7 +336,7 @@ func (j *Journal) Sending(msg *campaign.Message) error {
 	if err != nil {
 		return fmt.Errorf("campaign: journal: %w", err)
 	}
-	return j.w.append(line, true)
+	return j.w.append(line, campaign.StatusSending, true)
 }
 
 // Record queues the outcome o; its Status must be one of the campaign.Status
@@ -365,20 +350,27 @@ func (j *Journal) Record(o campaign.Outcome) error {
 	if err != nil {
 		return fmt.Errorf("campaign: journal: %w", err)
 	}
-	return j.w.append(line, false)
+	counted := o.Status
+	if o.Interim {
+		counted = "" // Lost leaves it out: no summary counts it
+	}
+	return j.w.append(line, counted, false)
 }
 
-// Close writes and syncs every queued record, closes the file and releases
-// the lock. It returns the first write or sync error of the journal's life.
+// Lost returns, by status, the outcomes that Record queued but that a
+// failed write (a full disk) kept from the file; after Close it is final.
+// The state file shows such messages as unknown: a summary of the run
+// must not count them. Interim outcomes are left out.
+func (j *Journal) Lost() map[campaign.Status]int { return j.w.lostLines() }
+
+// Close writes and syncs every queued record and closes the file, which
+// releases its lock. It returns the first write or sync error of the journal's life.
 // It is safe to call more than once.
 func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
 		err := j.w.close()
 		if cerr := j.f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("campaign: close state file: %w", cerr)
-		}
-		if lerr := j.lock.release(); err == nil && lerr != nil {
-			err = fmt.Errorf("campaign: unlock state file: %w", lerr)
 		}
 		j.closeErr = err
 	})

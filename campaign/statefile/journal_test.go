@@ -32,6 +32,16 @@ func openJournal(t testing.TB, path string, h statefile.Header) *statefile.Journ
 	return j
 }
 
+// absPath returns path made absolute, as a state file records a data file.
+func absPath(t testing.TB, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
 func closeJournal(t testing.TB, j *statefile.Journal) {
 	t.Helper()
 	if err := j.Close(); err != nil {
@@ -117,7 +127,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	}
 	recs := checkLines(t, path)
 	if recs[0]["type"] != "campaign" || recs[0]["id"] != id || recs[0]["template_hash"] != "h1" ||
-		recs[0]["data"] != "list.csv" || recs[0]["created"] != "2026-11-26T20:00:00Z" || recs[0]["version"] != 1.0 {
+		recs[0]["data"] != absPath(t, "list.csv") || recs[0]["created"] != "2026-11-26T20:00:00Z" || recs[0]["version"] != 1.0 {
 		t.Errorf("campaign record = %v", recs[0])
 	}
 	if r := recs[4]; r["type"] != "failed" || r["code"] != 550.0 || r["enhanced"] != "5.1.1" ||
@@ -344,6 +354,56 @@ func TestJournalAfterClose(t *testing.T) {
 	}
 }
 
+func TestJournalDataFileChange(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	writeFile(t, list, "email\nann@example.com\n")
+	other := filepath.Join(dir, "other.csv")
+	writeFile(t, other, "email\nbob@example.com\n")
+	alias := filepath.Join(dir, "alias.csv")
+	if err := os.Link(list, alias); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	path := filepath.Join(dir, "s.state")
+	withData := func(data string) statefile.Header {
+		h := header("h")
+		h.DataFile = data
+		return h
+	}
+	closeJournal(t, openJournal(t, path, withData("list.csv")))
+
+	// The same file, spelt otherwise, reached through a link, or grown.
+	writeFile(t, list, "email\nann@example.com\ncy@example.com\n")
+	if err := os.Mkdir("sub", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, same := range []string{"list.csv", list, "./sub/../list.csv", alias} {
+		closeJournal(t, openJournal(t, path, withData(same)))
+	}
+
+	_, err := statefile.Open(path, withData("other.csv"))
+	var de *campaign.DataChangedError
+	if !errors.As(err, &de) || de.Recorded != list || de.Data != "other.csv" {
+		t.Fatalf("Open with another data file: %v, want *campaign.DataChangedError naming both", err)
+	}
+	h := withData("other.csv")
+	h.AllowDataChange = true
+	closeJournal(t, openJournal(t, path, h))
+	// Now the campaign's data file is the other one.
+	closeJournal(t, openJournal(t, path, withData(other)))
+	if _, err := statefile.Open(path, withData("list.csv")); !errors.As(err, &de) {
+		t.Errorf("Open with the first data file after the change: %v, want *campaign.DataChangedError", err)
+	}
+	s, err := statefile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DataFile != other || s.TemplateChanges != 0 {
+		t.Errorf("Read: data file %q, %d template changes; want %q, 0", s.DataFile, s.TemplateChanges, other)
+	}
+}
+
 func TestJournalFreshStartsAnew(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "list.csv.dry-run.state")
 	j := openJournal(t, path, header("old"))
@@ -369,5 +429,30 @@ func TestJournalFreshStartsAnew(t *testing.T) {
 	}
 	if st.TemplateHash != "new" || st.Counts.Recipients != 0 {
 		t.Errorf("fresh state file: template %q, %d recipients; want new, 0", st.TemplateHash, st.Counts.Recipients)
+	}
+}
+
+// TestJournalFreshLeavesOtherFilesAlone checks that Fresh empties only a
+// state file: a file of something else at the path is refused and left as
+// it was, permissions included.
+func TestJournalFreshLeavesOtherFilesAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	writeFile(t, path, "precious notes\n")
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := header("h")
+	h.Fresh = true
+	_, err := statefile.Open(path, h)
+	var ie *campaign.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "not a mailrun state file") {
+		t.Fatalf("Open with Fresh of a file that is not a state file: %v, want an input error", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "precious notes\n" {
+		t.Errorf("the file now holds %q (%v), want it untouched", b, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the file's mode is now %v (%v), want 0644", fi.Mode().Perm(), err)
 	}
 }

@@ -3,7 +3,6 @@ package statefile
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -23,8 +22,7 @@ type Ledger struct {
 	path     string
 	id       string
 	now      func() time.Time
-	f        *os.File
-	lock     *stateLock
+	f        *os.File // holds the lock until closed
 	warnings []string
 
 	sent   []campaign.Sent
@@ -43,23 +41,17 @@ var _ campaign.Ledger = (*Ledger)(nil)
 // *campaign.LockedError when a run holds the file, *campaign.InputError
 // when it does not exist or is not a usable state file.
 func OpenLedger(path string) (*Ledger, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, &campaign.InputError{File: path, Err: errors.New("campaign: no such state file")}
-	}
-	lock, err := acquireLock(path)
+	f, err := openExistingLocked(path)
 	if err != nil {
 		return nil, err
 	}
 	l := &Ledger{
-		path: path, now: time.Now, lock: lock,
+		path: path, now: time.Now, f: f,
 		byKey: map[string]int32{}, byMsg: map[string]int32{}, byRow: map[int]int32{},
 		booked: map[string]bool{}, soft: map[string]int{},
 	}
 	if err := l.load(); err != nil {
-		if l.f != nil {
-			_ = l.f.Close()
-		}
-		_ = lock.release()
+		_ = f.Close()
 		return nil, err
 	}
 	return l, nil
@@ -67,11 +59,7 @@ func OpenLedger(path string) (*Ledger, error) {
 
 // load reads the file under the lock.
 func (l *Ledger) load() error {
-	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		return fmt.Errorf("campaign: open state file: %w", err)
-	}
-	l.f = f
+	f := l.f
 	var hdr stateHeader
 	res, err := scanLines(f, l.path, false, func(n int, r *lineRecord) error {
 		if err := hdr.add(n, r); err != nil {
@@ -189,8 +177,8 @@ func (l *Ledger) Book(o campaign.Outcome) error {
 	return nil
 }
 
-// Close syncs what Book wrote, closes the file and releases the lock. It
-// returns the first error and is safe to call twice.
+// Close syncs what Book wrote and closes the file, which releases the
+// lock. It returns the first error and is safe to call twice.
 func (l *Ledger) Close() error {
 	if l.f == nil {
 		return nil
@@ -203,9 +191,6 @@ func (l *Ledger) Close() error {
 	}
 	if cerr := l.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("campaign: close state file: %w", cerr)
-	}
-	if lerr := l.lock.release(); err == nil && lerr != nil {
-		err = fmt.Errorf("campaign: unlock state file: %w", lerr)
 	}
 	l.f = nil
 	return err

@@ -1,86 +1,95 @@
 package statefile
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"strconv"
 
-	"github.com/gofrs/flock"
 	"github.com/mailrun/mailrun/campaign"
 )
 
-// stateLock is the exclusive lock on a state file: an flock(2) on the
-// sidecar file path+".lock", which holds the holder's PID while locked. The
-// sidecar is left in place after use (removing it would let two processes
-// lock two different files of the same name); its PID is cleared instead.
-type stateLock struct {
-	fl   *flock.Flock
-	path string
+// The lock of a state file is an exclusive flock(2) (LockFileEx on Windows)
+// on the state file itself, taken through the descriptor the journal writes
+// with and released when that descriptor is closed, however the process
+// ends. Because it belongs to the file and not to a name, every path that
+// reaches the file (a symbolic link, a hard link, a path through "..")
+// meets the same lock; no lock file is created beside the state file. A
+// send (Journal) and a booking of bounces (Ledger) take the same lock.
+
+// openLocked opens the state file at path for appending, creating it (mode
+// 0600) if it does not exist, and takes its lock without waiting.
+//
+// An existing file is opened through a symbolic link (the lock is then the
+// target's), but a file is never created through one: a link to a missing
+// file is an error. Errors: those of lockOpened; the errors of opening
+// path.
+func openLocked(path string) (*os.File, error) {
+	f, err := openOrCreate(path)
+	if err != nil {
+		return nil, err
+	}
+	return lockOpened(f, path)
 }
 
-// lockPath returns the sidecar lock file of the state file path.
-func lockPath(path string) string { return path + ".lock" }
-
-// acquireLock takes the exclusive lock of the state file path without
-// waiting. It returns a *LockedError if another process (or another
-// Journal of this process) holds it.
-func acquireLock(path string) (*stateLock, error) {
-	lp := lockPath(path)
-	fl := flock.New(lp, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
-	ok, err := fl.TryLock()
+// openExistingLocked opens the existing state file at path for appending
+// and takes its lock without waiting. Errors: *campaign.InputError when
+// there is no file at path; those of lockOpened; the errors of opening
+// path.
+func openExistingLocked(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &campaign.InputError{File: path, Err: errors.New("campaign: no such state file")}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("campaign: lock %s: %w", lp, err)
+		return nil, fmt.Errorf("campaign: open state file: %w", err)
 	}
-	if !ok {
-		return nil, &campaign.LockedError{Path: path, PID: lockHolder(lp)}
-	}
-	l := &stateLock{fl: fl, path: lp}
-	if err := writePID(lp, os.Getpid()); err != nil {
-		_ = fl.Unlock()
-		return nil, fmt.Errorf("campaign: lock %s: %w", lp, err)
-	}
-	return l, nil
+	return lockOpened(f, path)
 }
 
-// release clears the PID and unlocks. It is safe to call twice.
-func (l *stateLock) release() error {
-	if !l.fl.Locked() {
-		return nil
+// lockOpened takes the lock of f, the state file opened at path, without
+// waiting, and returns f; it closes f when it fails. Errors:
+// *campaign.LockedError when another process (or another Journal or Ledger
+// of this process) holds the lock; *campaign.InputError when path is not a
+// regular file.
+func lockOpened(f *os.File, path string) (*os.File, error) {
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &campaign.InputError{File: path, Err: fmt.Errorf("campaign: not a regular file (%v): a state file must be a plain file", fi.Mode().Type())}
 	}
-	err := writePID(l.path, 0)
-	if uerr := l.fl.Unlock(); err == nil {
-		err = uerr
+	if err == nil {
+		var ok bool
+		if ok, err = tryLock(f); err == nil && !ok {
+			err = &campaign.LockedError{Path: path, PID: lockHolder(fi)}
+		}
 	}
-	return err
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
-// writePID replaces the content of the lock file with pid, or empties it
-// when pid is 0.
-func writePID(lp string, pid int) error {
-	f, err := os.OpenFile(lp, os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
+// openOrCreate opens the existing file at path, or creates it with O_EXCL,
+// which never follows a symbolic link.
+func openOrCreate(path string) (*os.File, error) {
+	for range 2 {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("campaign: open state file: %w", err)
+		}
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("campaign: create state file: %w", err)
+		}
+		// Another run created it meanwhile, or path is a symbolic link
+		// to a missing file: look again.
 	}
-	if pid > 0 {
-		_, err = f.WriteString(strconv.Itoa(pid) + "\n")
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// lockHolder reads the PID written in the lock file lp, 0 if there is none
-// (the holder may not have written it yet).
-func lockHolder(lp string) int {
-	b, err := os.ReadFile(lp)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(string(bytes.TrimSpace(b)))
-	if err != nil {
-		return 0
-	}
-	return pid
+	return nil, &campaign.InputError{File: path, Err: errors.New("campaign: a symbolic link to a missing file: mailrun creates no file through a symbolic link")}
 }

@@ -38,7 +38,7 @@ func TestReadState(t *testing.T) {
 	if s.Counts != want {
 		t.Errorf("Counts = %+v, want %+v", s.Counts, want)
 	}
-	if s.CampaignID != j.CampaignID() || s.TemplateHash != "h" || s.DataFile != "list.csv" || !s.Created.Equal(testNow) {
+	if s.CampaignID != j.CampaignID() || s.TemplateHash != "h" || s.DataFile != absPath(t, "list.csv") || !s.Created.Equal(testNow) {
 		t.Errorf("header: %q %q %q %v", s.CampaignID, s.TemplateHash, s.DataFile, s.Created)
 	}
 	if s.MaybeTwice != 0 {

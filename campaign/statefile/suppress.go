@@ -209,9 +209,10 @@ func (set *addressSet) sorted() []string {
 // WriteSuppression writes a suppression list that LoadSuppression reads: a
 // "# " comment line holding comment (control characters replaced by
 // spaces), then one address a line. The file at path is created with mode
-// 0600 (or truncated) and removed again if writing fails.
+// 0600 (or truncated; never through a symbolic link, see CreateFile) and
+// removed again if writing fails.
 func WriteSuppression(path, comment string, addrs []string) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	fh, err := CreateFile(path)
 	if err != nil {
 		return fmt.Errorf("statefile: suppression list: %w", err)
 	}

@@ -3,10 +3,13 @@ package statefile
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mailrun/mailrun/campaign"
 )
 
 // Group commit. Callers append encoded lines to a shared buffer under a
@@ -27,6 +30,13 @@ const (
 
 var errJournalClosed = errors.New("campaign: journal is closed")
 
+// lineMeta is what the writer knows of a line in its buffer: where it ends
+// and the status it records, to count what a failed write lost.
+type lineMeta struct {
+	end int
+	st  campaign.Status
+}
+
 // batch is one write's worth of lines.
 type batch struct {
 	done chan struct{}
@@ -38,21 +48,23 @@ type groupWriter struct {
 	f *os.File
 
 	mu      sync.Mutex
-	buf     []byte // lines waiting for the writer
-	lines   int    // len(lines) in buf
-	cur     *batch // the batch buf will be written as
+	buf     []byte     // lines waiting for the writer
+	lines   []lineMeta // one per line in buf
+	cur     *batch     // the batch buf will be written as
 	closing bool
 	err     error // first write or sync error; sticky
+	lost    map[campaign.Status]int
 
-	spare    []byte        // the writer's other buffer (writer goroutine only)
-	kick     chan struct{} // wakes the writer (capacity 1)
-	dirty    chan struct{} // wakes the syncer (capacity 1)
-	unsynced atomic.Int64  // lines written since the syncer last began a sync
-	stop     chan struct{} // closed by close to stop the syncer
-	wdone    chan struct{} // closed when the writer has exited
-	sdone    chan struct{} // closed when the syncer has exited
-	closeErr error
-	once     sync.Once
+	spare      []byte // the writer's other buffer (writer goroutine only)
+	spareLines []lineMeta
+	kick       chan struct{} // wakes the writer (capacity 1)
+	dirty      chan struct{} // wakes the syncer (capacity 1)
+	unsynced   atomic.Int64  // lines written since the syncer last began a sync
+	stop       chan struct{} // closed by close to stop the syncer
+	wdone      chan struct{} // closed when the writer has exited
+	sdone      chan struct{} // closed when the syncer has exited
+	closeErr   error
+	once       sync.Once
 }
 
 func newGroupWriter(f *os.File) *groupWriter {
@@ -70,9 +82,11 @@ func newGroupWriter(f *os.File) *groupWriter {
 	return w
 }
 
-// append queues line. With wait, or when too much is buffered, it returns
-// only after line has been written to the file (not necessarily synced).
-func (w *groupWriter) append(line []byte, wait bool) error {
+// append queues line, a record of status st ("" for a record that a
+// failed write may lose uncounted). With wait, or when too much is
+// buffered, it returns only after line has been written to the file (not
+// necessarily synced).
+func (w *groupWriter) append(line []byte, st campaign.Status, wait bool) error {
 	w.mu.Lock()
 	if w.err != nil {
 		err := w.err
@@ -84,7 +98,7 @@ func (w *groupWriter) append(line []byte, wait bool) error {
 		return errJournalClosed
 	}
 	w.buf = append(w.buf, line...)
-	w.lines++
+	w.lines = append(w.lines, lineMeta{end: len(w.buf), st: st})
 	b := w.cur
 	wait = wait || len(w.buf) > maxBuffered
 	w.mu.Unlock()
@@ -107,22 +121,45 @@ func (w *groupWriter) fail(err error) {
 	w.mu.Unlock()
 }
 
+// countLost notes the lines of a failed write that did not reach the file
+// whole: those that end past the n bytes written.
+func (w *groupWriter) countLost(lines []lineMeta, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range lines {
+		if l.end > n && l.st != "" {
+			if w.lost == nil {
+				w.lost = map[campaign.Status]int{}
+			}
+			w.lost[l.st]++
+		}
+	}
+}
+
+// lostLines returns, by status, the lines that a failed write lost.
+func (w *groupWriter) lostLines() map[campaign.Status]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.lost)
+}
+
 // writeLoop is the writer goroutine.
 func (w *groupWriter) writeLoop() {
 	defer close(w.wdone)
 	for range w.kick {
 		w.mu.Lock()
 		data, lines, b, closing := w.buf, w.lines, w.cur, w.closing
-		w.buf, w.lines = w.spare[:0], 0
+		w.buf, w.lines = w.spare[:0], w.spareLines[:0]
 		w.cur = &batch{done: make(chan struct{})}
 		w.mu.Unlock()
 
 		if len(data) > 0 {
-			if _, err := w.f.Write(data); err != nil {
+			if n, err := w.f.Write(data); err != nil {
 				b.err = fmt.Errorf("campaign: write state file: %w", err)
 				w.fail(b.err)
+				w.countLost(lines, n)
 			} else {
-				w.unsynced.Add(int64(lines))
+				w.unsynced.Add(int64(len(lines)))
 				select {
 				case w.dirty <- struct{}{}:
 				default:
@@ -131,9 +168,9 @@ func (w *groupWriter) writeLoop() {
 		}
 		close(b.done)
 		if cap(data) <= maxBuffered {
-			w.spare = data[:0]
+			w.spare, w.spareLines = data[:0], lines[:0]
 		} else {
-			w.spare = nil
+			w.spare, w.spareLines = nil, nil
 		}
 		if closing {
 			return

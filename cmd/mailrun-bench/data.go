@@ -3,11 +3,12 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/mailrun/mailrun/campaign/source/xlsxtest"
 )
 
 // writeTemplate writes a message template whose HTML body makes messages of
@@ -42,26 +43,37 @@ func writeCSV(path string, rows int) error {
 	return f.Close()
 }
 
-// writeXLSX writes the same campaign as an .xlsx workbook, streamed.
+// writeXLSX writes the same campaign as an .xlsx workbook as Excel saves
+// it: every text cell in the shared-strings table (three unique strings a
+// row), numbers in the cells.
 func writeXLSX(path string, rows int) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return err
-	}
-	if err := sw.SetRow("A1", []any{"email", "name", "id", "city", "phone", "amount"}); err != nil {
-		return err
-	}
-	for i := 1; i <= rows; i++ {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		row := []any{fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("User %d", i), i, "Seoul", fmt.Sprintf("010%08d", i), float64(i%1000) + 0.25}
-		if err := sw.SetRow(cell, row); err != nil {
-			return err
+	strs := func(w io.Writer) error {
+		b := bufio.NewWriterSize(w, 1<<20)
+		b.WriteString(xlsxtest.StringsHead)
+		for _, s := range []string{"email", "name", "id", "city", "phone", "amount", "Seoul"} {
+			fmt.Fprintf(b, "<si><t>%s</t></si>", s)
 		}
+		for i := 1; i <= rows; i++ {
+			fmt.Fprintf(b, "<si><t>user%d@example.com</t></si><si><t>User %d</t></si><si><t>010%08d</t></si>", i, i, i)
+		}
+		b.WriteString(xlsxtest.StringsTail)
+		return b.Flush()
 	}
-	if err := sw.Flush(); err != nil {
-		return err
+	sheet := func(w io.Writer) error {
+		b := bufio.NewWriterSize(w, 1<<20)
+		b.WriteString(xlsxtest.SheetHead + `<row r="1">`)
+		for i := range 6 {
+			fmt.Fprintf(b, `<c r="%c1" t="s"><v>%d</v></c>`, 'A'+i, i)
+		}
+		b.WriteString(`</row>`)
+		for i := 1; i <= rows; i++ {
+			r, s := i+1, 7+3*(i-1)
+			fmt.Fprintf(b, `<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c><c r="C%d"><v>%d</v></c>`+
+				`<c r="D%d" t="s"><v>6</v></c><c r="E%d" t="s"><v>%d</v></c><c r="F%d"><v>%d.25</v></c></row>`,
+				r, r, s, r, s+1, r, i, r, r, s+2, r, i%1000)
+		}
+		b.WriteString(xlsxtest.SheetTail)
+		return b.Flush()
 	}
-	return f.SaveAs(path)
+	return xlsxtest.Write(path, xlsxtest.Part{Name: xlsxtest.StringsName, Fill: strs}, xlsxtest.Part{Name: xlsxtest.SheetName, Fill: sheet})
 }

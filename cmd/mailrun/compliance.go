@@ -38,7 +38,8 @@ func deliveryLimitFlags() []cli.Flag {
 // renderCompliance returns the unsubscribe URL and DKIM settings of the
 // complianceFlags for render.Options. A --dkim-key without --dkim-selector
 // (or the reverse) is a usage error (exit 2); a key file that cannot be read
-// or parsed is render.LoadDKIMKey's *campaign.InputError (exit 3).
+// or parsed is render.LoadDKIMKey's *campaign.InputError (exit 3). A key
+// that loads from a file others may read gets a warning.
 func renderCompliance(c *cli.Context) (string, *render.DKIM, error) {
 	keyPath, sel, domain := c.String("dkim-key"), c.String("dkim-selector"), c.String("dkim-domain")
 	switch {
@@ -53,6 +54,7 @@ func renderCompliance(c *cli.Context) (string, *render.DKIM, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	warnReadable(c, keyPath, "--dkim-key holds a private key", "")
 	return c.String("unsubscribe-url"), &render.DKIM{Domain: domain, Selector: sel, Key: key}, nil
 }
 

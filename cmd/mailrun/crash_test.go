@@ -48,6 +48,15 @@ func startChild(t *testing.T, args ...string) *child {
 		c.err = c.cmd.Wait()
 		close(c.exited)
 	}()
+	// A test that fails early leaves no process behind.
+	t.Cleanup(func() {
+		select {
+		case <-c.exited:
+		default:
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+	})
 	return c
 }
 

@@ -95,7 +95,7 @@ func (cr *credentials) secret(spec relaySpec, k secretKind) (string, error) {
 		return v, nil
 	}
 	if f := spec.settings[k.fileKey]; f != "" {
-		return readSecretFile(fmt.Sprintf("relay %s: %s", spec.name, k.fileKey), f)
+		return readSecretFile(cr.c, fmt.Sprintf("relay %s: %s", spec.name, k.fileKey), f)
 	}
 	if cmd := spec.settings[k.command]; k.command != "" && cmd != "" {
 		return runSecretCommand(cr.c.Context, fmt.Sprintf("relay %s: %s", spec.name, k.command), cmd)
@@ -121,7 +121,7 @@ func (cr *credentials) sharedSecret(k secretKind) (string, error) {
 // hold a secret.
 func readSecret(c *cli.Context, k secretKind) (string, error) {
 	if f := c.String(k.fileFlag); f != "" {
-		return readSecretFile("--"+k.fileFlag, f)
+		return readSecretFile(c, "--"+k.fileFlag, f)
 	}
 	if v, ok := os.LookupEnv(k.env); ok {
 		return v, nil
@@ -137,21 +137,21 @@ func readSecret(c *cli.Context, k secretKind) (string, error) {
 func configSecret(c *cli.Context, k secretKind) (string, error) {
 	v, err := configString(c, k.configKey)
 	if v != "" {
-		if fi, serr := os.Stat(c.String("config")); serr == nil && fi.Mode().Perm()&0o077 != 0 {
-			newLogger(c).Warn(fmt.Sprintf("the config file holds %s but others may read it (mode %v): chmod 600 it, "+
-				"or move the secret to %s or --%s", k.configKey, fi.Mode().Perm(), k.env, k.fileFlag), "config", c.String("config"))
-		}
+		warnReadable(c, c.String("config"), "the config file holds "+k.configKey,
+			fmt.Sprintf(", or move the secret to %s or --%s", k.env, k.fileFlag))
 	}
 	return v, err
 }
 
-// readSecretFile returns the first line of the file path; where names the
-// setting for errors.
-func readSecretFile(where, path string) (string, error) {
+// readSecretFile returns the first line of the file path, and logs a
+// warning when others may read it; where names the setting for errors and
+// the warning.
+func readSecretFile(c *cli.Context, where, path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", usageError(where + ": " + err.Error())
 	}
+	warnReadable(c, path, where+" holds a secret", "")
 	line, _, _ := strings.Cut(string(b), "\n")
 	return strings.TrimRight(line, "\r"), nil
 }

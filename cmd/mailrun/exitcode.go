@@ -47,9 +47,9 @@ type (
 		n, earlier int64
 		state      string
 	}
-	// rowsPending: temporary failures remain after retries, or unknown
-	// outcomes were left alone.
-	rowsPending struct{ n int64 }
+	// rowsPending: temporary failures remain after retries (n), or
+	// unknown outcomes were left alone by --unknown skip (unknown).
+	rowsPending struct{ n, unknown int64 }
 	// limitReached: --limit stopped the run before the data ended, with
 	// left rows for the next run. It exits 0: the run did what was asked.
 	limitReached struct{ left int64 }
@@ -75,7 +75,16 @@ func (e *rowsFailed) Error() string {
 }
 
 func (e *rowsPending) Error() string {
-	return fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n)
+	var parts []string
+	if e.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n))
+	}
+	if e.unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%s whose outcome is unknown (the server may have taken them) were left alone by "+
+			"--unknown skip, and will be on every run with it; to send them again with the same Message-ID, run with --unknown send",
+			plural(int(e.unknown), "message")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (e *limitReached) Error() string {
@@ -169,6 +178,10 @@ var exitRules = []exitRule{
 		return err.Error() + "; to resume it with this template anyway, add --allow-template-change " +
 			"(rows already delivered stay delivered), or start a new campaign with another --state file"
 	}},
+	{"state file of another data file", exitStateLocked, isType[*campaign.DataChangedError], func(err error) string {
+		return err.Error() + "; to resume it with this data file anyway, add --allow-data-change " +
+			"(its recipients count as this list's), or start a new campaign with another --state file"
+	}},
 	{"input error", exitInput, isType[*campaign.InputError], inputMessage},
 	{"rows failed", exitRowsFailed, isType[*rowsFailed], nil},
 	{"proof copies failed", exitRowsFailed, isType[*proofsFailed], nil},
@@ -217,6 +230,9 @@ func inputMessage(err error) string {
 		}
 	case errors.Is(err, render.ErrUnsubscribeHeader):
 		return err.Error() + " (remove the header from the template, or leave out --unsubscribe-url)"
+	}
+	if hint := limitHint(err); hint != "" {
+		return err.Error() + hint
 	}
 	return ""
 }

@@ -28,7 +28,7 @@ func envVars(name string) []string {
 // it). None is marked Required, because urfave/cli checks required flags
 // before the config file is read; call requireFlags in the Action instead.
 func commonFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		stringFlag("data", "", "`FILE` of recipients: .csv, .tsv or .xlsx; - reads CSV from stdin", true),
 		stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
 		stringFlag("delimiter", "", "field `CHAR` of a CSV file (default: from the extension, ',' or tab for .tsv); \\t or tab for tab", false),
@@ -69,7 +69,7 @@ func commonFlags() []cli.Flag {
 			Usage:   "`FORMAT` of the log lines on stderr: text or json",
 			EnvVars: envVars("log-format"),
 		}),
-	}
+	}, limitFlags()...)
 }
 
 // stringFlag returns an altsrc string flag named name that reads its

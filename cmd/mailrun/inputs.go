@@ -25,11 +25,18 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := sourceLimits(c)
+	if err != nil {
+		return nil, err
+	}
+	raiseMemoryLimitFor(c.String("data"))
 	return source.Open(c.String("data"), source.Options{
 		Sheet:     c.String("sheet"),
 		Delimiter: delim,
 		Encoding:  c.String("encoding"),
 		Stdin:     c.App.Reader,
+		Limits:    limits,
+		TempDir:   scratchDir,
 	})
 }
 
@@ -63,7 +70,7 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return render.New(path, render.Options{
+	opts := render.Options{
 		ReturnPath:     returnPath,
 		CampaignID:     campaignID,
 		KeyColumn:      c.String("key"),
@@ -77,7 +84,11 @@ func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 		LayoutPath:     c.String("layout"),
 		PartialsDir:    c.String("partials"),
 		KeepCSS:        !c.Bool("inline-css"),
-	})
+	}
+	if err := renderLimits(c, &opts); err != nil {
+		return nil, err
+	}
+	return render.New(path, opts)
 }
 
 // parseDelimiter turns the --delimiter value into a rune: 0 for "" (the

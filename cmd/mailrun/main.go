@@ -41,6 +41,7 @@ func main() {
 // stderr, and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	defer useScratch()()
 	cliSetup.Lock()
 	var once sync.Once
 	setUp := func() { once.Do(cliSetup.Unlock) }

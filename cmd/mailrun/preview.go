@@ -43,6 +43,7 @@ Opens no network connection and touches no state file.`,
 // runPreview is the Action of preview.
 func runPreview(c *cli.Context) error {
 	log := newLogger(c)
+	defer quitOnSignal(c.App.ErrWriter)()
 	if err := requireFlags(c, "out"); err != nil {
 		return err
 	}

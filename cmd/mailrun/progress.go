@@ -145,6 +145,7 @@ func printSummary(w io.Writer, sum campaign.Summary, state string, dryRun bool) 
 	row("duplicate recipients", sum.Duplicates)
 	row("suppressed (--suppress)", sum.Suppressed)
 	row("other shards (--shard)", sum.OtherShard)
+	row("not in the state file", sum.Unrecorded)
 	fmt.Fprintf(w, "  state: %s\n", state)
 	switch {
 	case sum.CapReached:

@@ -57,7 +57,7 @@ func runReport(c *cli.Context) error {
 		in.Shards = each
 	}
 	out := c.String("out")
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := statefile.CreateFile(out)
 	if err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}

@@ -11,9 +11,12 @@ import (
 )
 
 // countRows estimates the number of data rows of a CSV or TSV data file by
-// counting its line breaks, for the progress ETA. It returns false for
-// stdin, spreadsheets and unreadable files. Quoted fields with line breaks
-// make the estimate high; that only makes the ETA cautious.
+// counting its line breaks, for the progress ETA. Only a regular file is
+// counted: reading it does not take anything from the run's own reading of
+// it, while a named pipe, a device or stdin would give this count the rows
+// the run never sees. It returns false for those, for spreadsheets and for
+// unreadable files. Quoted fields with line breaks make the estimate high;
+// that only makes the ETA cautious.
 func countRows(c *cli.Context) (int64, bool) {
 	path := c.String("data")
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -21,11 +24,17 @@ func countRows(c *cli.Context) (int64, bool) {
 	default:
 		return 0, false
 	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return 0, false // never open what may be read only once
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, false
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
 	buf := make([]byte, 256<<10)
 	var lines int64
 	var last byte = '\n'

@@ -76,6 +76,7 @@ func sendFlags() []cli.Flag {
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
+		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-data-change", Usage: "resume even though the state file was made for another data file", EnvVars: envVars("allow-data-change")}),
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
@@ -91,6 +92,7 @@ func runSend(c *cli.Context) error {
 	if err := requireFlags(c, "data", "template"); err != nil {
 		return err
 	}
+	ignoreBrokenPipe()
 	// On a terminal, everything written to stderr goes above the live
 	// progress line.
 	var live *liveLine
@@ -165,6 +167,7 @@ func runSend(c *cli.Context) error {
 		TemplateHash:        probe.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
+		AllowDataChange:     c.Bool("allow-data-change"),
 		Fresh:               dryRun && !c.Bool("resume"),
 	}
 	jh.CountDeliveredSince = campaign.Since(append(relayLimits(relays, loc), limits...), time.Now())
@@ -242,6 +245,7 @@ func runSend(c *cli.Context) error {
 	if err := j.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	sum.Unrecord(j.Lost())
 	printSummary(c.App.Writer, sum, statePath, dryRun)
 	return sendResult(sum, runErr, closeErr, statePath)
 }
@@ -259,7 +263,7 @@ func sendResult(sum campaign.Summary, runErr, closeErr error, state string) erro
 	case sum.Failed > 0 || sum.PreviouslyFailed > 0:
 		return &rowsFailed{n: sum.Failed + sum.PreviouslyFailed, earlier: sum.PreviouslyFailed, state: state}
 	case sum.Deferred > 0 || sum.UnknownSkipped > 0:
-		return &rowsPending{n: sum.Deferred + sum.UnknownSkipped}
+		return &rowsPending{n: sum.Deferred, unknown: sum.UnknownSkipped}
 	case sum.Limited:
 		return &limitReached{left: sum.Left}
 	}

@@ -193,6 +193,10 @@ func TestSendUnknownSkipLeavesUnknownOutcomesAlone(t *testing.T) {
 	args := []string{"send", "--data", data, "--template", tmplPath, "--smtp", "smtp://" + srv.Addr(), "-q"}
 	r := mailrun(t, "", append(args, "--unknown", "skip")...)
 	wantCode(t, r, 5)
+	wantOneError(t, r, "1 message whose outcome is unknown", "--unknown send")
+	if strings.Contains(r.stderr, "run the same command again to retry") {
+		t.Errorf("with --unknown skip the error says the same command retries them:\n%s", r.stderr)
+	}
 	if got := srv.PerRecipient(); got["r2@example.com"] != 0 || got["r1@example.com"] != 1 || got["r3@example.com"] != 1 {
 		t.Fatalf("with --unknown skip the server got %v, want r1 and r3 only", got)
 	}

@@ -9,14 +9,14 @@ import (
 	"syscall"
 )
 
-// signalContext returns a context that the first SIGINT or SIGTERM cancels,
-// so that the run stops taking rows and drains. A second signal exits at
+// signalContext returns a context that the first SIGINT, SIGTERM or SIGHUP
+// cancels, so that the run stops taking rows, ends every wait and drains;
+// the command then prints its summary as usual. A second signal exits at
 // once with code 130: every record written so far is whole, so the state
 // stays consistent. The returned func stops listening.
 func signalContext(parent context.Context, errw io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	ch := stopSignals()
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -29,6 +29,7 @@ func signalContext(parent context.Context, errw io.Writer) (context.Context, fun
 		select {
 		case <-ch:
 			fmt.Fprintln(errw, "mailrun: quit; run the same command again to resume")
+			removeScratch()
 			os.Exit(130)
 		case <-done:
 		}
@@ -39,3 +40,37 @@ func signalContext(parent context.Context, errw io.Writer) (context.Context, fun
 		cancel()
 	}
 }
+
+// stopSignals returns a channel that receives the signals that stop a
+// command: SIGINT, SIGTERM and SIGHUP.
+func stopSignals() chan os.Signal {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	return ch
+}
+
+// quitOnSignal makes a command that writes no state (validate, preview)
+// quit at once on SIGINT, SIGTERM or SIGHUP, exiting 130, after removing
+// its temporary files. The returned func stops listening.
+func quitOnSignal(errw io.Writer) func() {
+	ch := stopSignals()
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			removeScratch()
+			fmt.Fprintln(errw, "\nmailrun: interrupted")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+// ignoreBrokenPipe keeps a closed stdout or stderr (mailrun send 2>&1 |
+// head) from killing the process: writes to it fail with EPIPE, which the
+// log and the progress display ignore, and the run goes on to its end.
+func ignoreBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }

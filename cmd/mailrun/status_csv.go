@@ -67,7 +67,7 @@ func writeOutcomeCSV(path string, h *statefile.History) (n int, err error) {
 	for i, r := range h.Recipients {
 		rows[i] = newOutcomeRow(r)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := statefile.CreateFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("--csv: %w", err)
 	}

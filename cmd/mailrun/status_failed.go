@@ -42,7 +42,7 @@ func newFailedWriter(out string, columns []string, failures []statefile.Failure)
 		}
 	}
 	fw.record = make([]string, len(header))
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := statefile.CreateFile(out)
 	if err != nil {
 		return nil, fmt.Errorf("--failed-csv: %w", err)
 	}

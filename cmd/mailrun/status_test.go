@@ -34,7 +34,7 @@ func statusFixture(t *testing.T) (dir, data, state string) {
 		t.Fatal(err)
 	}
 	state = data + ".state"
-	j, err := statefile.Open(state, statefile.Header{TemplateHash: "abc123", DataFile: "list.csv"})
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "abc123", DataFile: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +170,10 @@ func readData(t *testing.T, path string) ([]string, []map[string]string) {
 
 func TestStatusErrors(t *testing.T) {
 	_, data, state := statusFixture(t)
+	_, gone, goneState := statusFixture(t) // its data file is no longer there
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -178,7 +182,8 @@ func TestStatusErrors(t *testing.T) {
 	}{
 		{"no state flag", []string{"status"}, 2, []string{"--state"}},
 		{"missing state file", []string{"status", "--state", state + ".nope"}, 3, []string{"no such state file", ".nope"}},
-		{"failed csv without data", []string{"status", "--state", state, "--failed-csv", "x.csv"}, 2, []string{"--failed-csv needs --data"}},
+		{"failed csv without data", []string{"status", "--state", goneState, "--failed-csv", filepath.Join(t.TempDir(), "x.csv")}, 2,
+			[]string{"--failed-csv needs --data", gone, "which is not here"}},
 		{"missing data file", []string{"status", "--state", state, "--data", data + ".nope"}, 3, []string{".nope"}},
 	}
 	for _, tt := range tests {
@@ -216,7 +221,7 @@ func squeeze(s string) string {
 // TestStatusFindsTheStateAndDataFiles checks that status needs no --state
 // when the state file is the data file's path + .state, and that
 // --failed-csv reads the data file the state file records when --data is
-// not given.
+// not given, from any folder.
 func TestStatusFindsTheStateAndDataFiles(t *testing.T) {
 	dir, data, _ := statusFixture(t)
 	r := mailrun(t, "", "status", "--data", data)
@@ -224,9 +229,9 @@ func TestStatusFindsTheStateAndDataFiles(t *testing.T) {
 	if !strings.Contains(r.stdout, "pending") || !strings.Contains(r.stdout, data+".state") {
 		t.Errorf("status --data did not read %s.state:\n%s", data, r.stdout)
 	}
-	t.Chdir(dir) // the fixture's state file records list.csv
+	t.Chdir(t.TempDir()) // the state file records the data file's absolute path
 	out := filepath.Join(dir, "failed.csv")
-	r = mailrun(t, "", "status", "--state", "list.csv.state", "--failed-csv", out)
+	r = mailrun(t, "", "status", "--state", data+".state", "--failed-csv", out)
 	wantCode(t, r, 0)
 	if !strings.Contains(r.stdout, "Wrote 3 rows to "+out) {
 		t.Errorf("--failed-csv without --data:\n%s", r.stdout)

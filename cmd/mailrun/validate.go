@@ -65,6 +65,7 @@ type problem struct {
 // runValidate is the Action of validate.
 func runValidate(c *cli.Context) error {
 	log := newLogger(c)
+	defer quitOnSignal(c.App.ErrWriter)()
 	src, tmpl, err := openInputs(c, "validate")
 	if err != nil {
 		return err
@@ -142,16 +143,18 @@ func (v *validation) note(msg *campaign.Message) {
 }
 
 // problem records err, a row's problem, and prints it as one
-// "row N (key): reason" line unless the report is JSON.
+// "row N (key): reason" line unless the report is JSON. A limit the row
+// goes over comes with the flag that raises it.
 func (v *validation) problem(err error) {
-	p := problem{Error: oneLine(err.Error())}
+	hint := limitHint(err)
+	p := problem{Error: oneLine(err.Error()) + hint}
 	var re *campaign.RowError
 	if errors.As(err, &re) {
-		p = problem{Row: re.Row, Key: oneLine(re.Key), Column: oneLine(re.Column), Error: oneLine(re.Err.Error())}
+		p = problem{Row: re.Row, Key: oneLine(re.Key), Column: oneLine(re.Column), Error: oneLine(re.Err.Error()) + hint}
 	}
 	v.Problems = append(v.Problems, p)
 	if v.out != nil {
-		fmt.Fprintln(v.out, oneLine(err.Error()))
+		fmt.Fprintln(v.out, oneLine(err.Error())+hint)
 	}
 }
 
