@@ -80,9 +80,13 @@ func (e *rowsPending) Error() string {
 		parts = append(parts, fmt.Sprintf("%d messages are still pending: run the same command again to retry them", e.n))
 	}
 	if e.unknown > 0 {
-		parts = append(parts, fmt.Sprintf("%s whose outcome is unknown (the server may have taken them) were left alone by "+
+		verb := "were"
+		if e.unknown == 1 {
+			verb = "was"
+		}
+		parts = append(parts, fmt.Sprintf("%s whose outcome is unknown (the server may have taken them) %s left alone by "+
 			"--unknown skip, and will be on every run with it; to send them again with the same Message-ID, run with --unknown send",
-			plural(int(e.unknown), "message")))
+			plural(int(e.unknown), "message"), verb))
 	}
 	return strings.Join(parts, "; ")
 }
