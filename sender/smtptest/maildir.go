@@ -190,14 +190,7 @@ func (p *PostfixServer) Messages(t testing.TB, token string) []Delivery {
 // with WaitRemoved first, then count again with Messages.
 func (p *PostfixServer) WaitMessages(t testing.TB, token string, n int) []Delivery {
 	t.Helper()
-	var got []Delivery
-	poll(t, func() bool {
-		got = p.Messages(t, token)
-		return len(got) >= n
-	}, func() string {
-		return fmt.Sprintf("%d messages containing %q in %s, want %d", len(got), token, p.Maildir, n)
-	})
-	return got
+	return waitContaining(t, p.Maildir, token, n)
 }
 
 // Bounces returns the messages in BounceMaildir (User's mailbox: the DSNs
@@ -212,12 +205,19 @@ func (p *PostfixServer) Bounces(t testing.TB, token string) []Delivery {
 // token and returns them.
 func (p *PostfixServer) WaitBounces(t testing.TB, token string, n int) []Delivery {
 	t.Helper()
+	return waitContaining(t, p.BounceMaildir, token, n)
+}
+
+// waitContaining waits until at least n messages in the Maildir dir
+// contain token and returns them.
+func waitContaining(t testing.TB, dir, token string, n int) []Delivery {
+	t.Helper()
 	var got []Delivery
 	poll(t, func() bool {
-		got = p.Bounces(t, token)
+		got = containing(t, dir, token)
 		return len(got) >= n
 	}, func() string {
-		return fmt.Sprintf("%d messages containing %q in %s, want %d", len(got), token, p.BounceMaildir, n)
+		return fmt.Sprintf("%d messages containing %q in %s, want %d", len(got), token, dir, n)
 	})
 	return got
 }
