@@ -99,10 +99,7 @@ func (h *History) read(path string) error {
 		if st != stSending && !tm.IsZero() {
 			h.count(tm.Unix(), st)
 		}
-		key = append(key[:0], r.key...)
-		if len(key) == 0 {
-			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
-		}
+		key = recipientKey(key, r)
 		i, ok := byKey[string(key)]
 		if !ok {
 			i = len(recs)
@@ -128,7 +125,7 @@ func (h *History) read(path string) error {
 		return err
 	}
 	if res.Lines == 0 {
-		return &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return noCampaignRecord(path)
 	}
 	for _, rs := range recs {
 		rs.Status = statusNames[rs.st]

@@ -1,9 +1,7 @@
 package statefile
 
 import (
-	"errors"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -183,10 +181,7 @@ func Read(path string) (*State, error) {
 		if st == stNone {
 			return nil
 		}
-		key = append(key[:0], r.key...)
-		if len(key) == 0 {
-			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
-		}
+		key = recipientKey(key, r)
 		if st == stSoftBounced {
 			soft[string(key)]++
 			return nil // counted; never a status (campaign.MergeStatus)
@@ -221,7 +216,7 @@ func Read(path string) (*State, error) {
 		return nil, err
 	}
 	if res.Lines == 0 {
-		return nil, &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return nil, noCampaignRecord(path)
 	}
 	s.CampaignID, s.TemplateHash, s.DataFile = hdr.id, hdr.templateHash, hdr.data
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
@@ -259,8 +254,8 @@ func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]in
 		case stSending:
 			c.Unknown++
 			k := string(key)
-			if len(k) > 0 && k[0] == 0 {
-				k = "" // a keyless record's stand-in key
+			if isStandIn(key) {
+				k = ""
 			}
 			s.Unknowns = append(s.Unknowns, Attempt{Row: int(sl.row), Key: k})
 		case stDuplicate:
