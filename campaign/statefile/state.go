@@ -101,16 +101,32 @@ const maxDenseRow = 1 << 24
 // no record names the row. As for keys, a duplicate or skipped record does
 // not hide an earlier delivery status.
 func (s *State) RowStatus(row int) (campaign.Status, bool) {
-	var st uint8
+	st := s.rowCode(row)
+	return statusNames[st], st != stNone
+}
+
+// rowCode returns the status code of data row row, stNone when no record
+// names it.
+func (s *State) rowCode(row int) uint8 {
 	if row >= 0 && row < len(s.rows) {
-		st = s.rows[row]
-	} else {
-		st = s.bigRows[row]
+		return s.rows[row]
 	}
-	if st == stNone {
-		return "", false
+	return s.bigRows[row]
+}
+
+// putRow sets the status code of data row row.
+func (s *State) putRow(row int, st uint8) {
+	if row < maxDenseRow {
+		if row >= len(s.rows) {
+			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
+		}
+		s.rows[row] = st
+		return
 	}
-	return statusNames[st], true
+	if s.bigRows == nil {
+		s.bigRows = make(map[int]uint8)
+	}
+	s.bigRows[row] = st
 }
 
 // Pending reports whether data row row still waits for a run under policy
@@ -130,19 +146,9 @@ func (s *State) Pending(row int, p campaign.ResumePolicy) bool {
 	return p.Sends(st)
 }
 
-func (s *State) setRow(row int, st uint8) {
-	if row < maxDenseRow {
-		if row >= len(s.rows) {
-			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
-		}
-		s.rows[row] = mergeStatus(s.rows[row], st)
-		return
-	}
-	if s.bigRows == nil {
-		s.bigRows = make(map[int]uint8)
-	}
-	s.bigRows[row] = mergeStatus(s.bigRows[row], st)
-}
+// setRow merges a record of status code st into the status of data row
+// row (campaign.MergeStatus).
+func (s *State) setRow(row int, st uint8) { s.putRow(row, mergeStatus(s.rowCode(row), st)) }
 
 // Read reads the state file at path without locking it: a run may be
 // appending to it, so an incomplete or unusable last line is ignored and
