@@ -167,26 +167,11 @@ func replyCodes(reply string) (int, string) {
 	if err != nil || code < 200 || code > 599 {
 		return 0, ""
 	}
-	rest, _, _ := strings.Cut(strings.TrimLeft(reply[3:], " -"), " ")
-	class, subject, detail, ok := splitEnhanced(rest)
-	if !ok || class != reply[0] {
+	enhanced, _, _ := strings.Cut(strings.TrimLeft(reply[3:], " -"), " ")
+	if !campaign.IsEnhancedCode(enhanced) || enhanced[0] != reply[0] {
 		return code, ""
 	}
-	return code, string(class) + "." + subject + "." + detail
-}
-
-// splitEnhanced splits an enhanced status code "c.sss.ddd" (RFC 3463).
-func splitEnhanced(s string) (byte, string, string, bool) {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
-		return 0, "", "", false
-	}
-	for _, p := range parts[1:] {
-		if len(p) == 0 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
-			return 0, "", "", false
-		}
-	}
-	return parts[0][0], parts[1], parts[2], true
+	return code, enhanced
 }
 
 func (h *History) count(sec int64, st uint8) {
