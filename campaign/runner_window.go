@@ -34,11 +34,7 @@ func (s *runState) awaitWindow(j *job) bool {
 		if s.r.Progress.setWaiting(at) {
 			s.r.Logger.Info("outside the send window; waiting", "until", at.Format(time.RFC3339))
 		}
-		t := time.NewTimer(at.Sub(now))
-		select {
-		case <-t.C:
-		case <-s.stopCtx.Done():
-			t.Stop()
+		if !s.sleep(at.Sub(now)) {
 			s.abandon(j)
 			return false
 		}
