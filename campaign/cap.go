@@ -197,32 +197,24 @@ func (c *Cap) roomFor() bool {
 // Take reserves a slot for one attempt. While the limits are reached but
 // some attempts are still under way, it waits for them; it returns false
 // when a limit is reached.
-func (c *Cap) Take() bool {
+func (c *Cap) Take() bool { return c.take(true) }
+
+// TryTake is Take without waiting: it returns false at once when every
+// slot is kept or taken.
+func (c *Cap) TryTake() bool { return c.take(false) }
+
+// take is Take, waiting for the attempts under way only when wait is set.
+func (c *Cap) take(wait bool) bool {
 	if c == nil {
 		return true
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for !c.roomFor() {
-		if c.inFlight == 0 {
+		if !wait || c.inFlight == 0 {
 			return false
 		}
 		c.cond.Wait()
-	}
-	c.inFlight++
-	return true
-}
-
-// TryTake is Take without waiting: it returns false at once when every
-// slot is kept or taken.
-func (c *Cap) TryTake() bool {
-	if c == nil {
-		return true
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.roomFor() {
-		return false
 	}
 	c.inFlight++
 	return true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Class says what a delivery failure means for the campaign.
@@ -118,6 +119,22 @@ func (e *DeliveryError) label() string {
 		s += " temporarily"
 	}
 	return s
+}
+
+// IsEnhancedCode reports whether s is an enhanced status code (RFC 3463)
+// such as "5.1.1": class 2, 4 or 5, then subject and detail of one to three
+// digits each.
+func IsEnhancedCode(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || !strings.ContainsRune("245", rune(parts[0][0])) {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) < 1 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // asDeliveryError returns the *DeliveryError in err's chain, or nil.

@@ -78,7 +78,7 @@ func (t *KeyTable) stored(off uint32) []byte {
 
 // store appends key with value v to the chunks and returns its offset, or
 // false when the key is too long or the chunks are full.
-func (t *KeyTable) store(key []byte, v uint64) (uint32, bool) {
+func store[K key](t *KeyTable, key K, v uint64) (uint32, bool) {
 	need := entryHead + len(key)
 	if len(key) > maxKeyBytes {
 		return 0, false
@@ -153,12 +153,17 @@ func (t *KeyTable) GetBytes(key []byte) (uint64, bool) { return lookup(t, key) }
 
 // Add returns a Handle to key and its value, adding key with value v when
 // the table does not hold it yet; found says whether it did.
-func (t *KeyTable) Add(key []byte, v uint64) (Handle, uint64, bool) {
-	if len(key) > maxKeyBytes || len(t.chunks) == maxChunks {
-		if old, ok := t.long[string(key)]; ok {
-			return Handle{long: string(key)}, old, true
-		}
-	}
+func (t *KeyTable) Add(key []byte, v uint64) (Handle, uint64, bool) { return add(t, key, v) }
+
+// AddString is Add for a key held in a string.
+func (t *KeyTable) AddString(key string, v uint64) (value uint64, found bool) {
+	_, value, found = add(t, key, v)
+	return value, found
+}
+
+// add is Add for keys of either kind: one probe finds key or the place
+// where it goes. A key that does not fit the chunks lives in the map.
+func add[K key](t *KeyTable, key K, v uint64) (Handle, uint64, bool) {
 	if (t.n+1)*4 > len(t.table)*3 {
 		t.grow()
 	}
@@ -172,7 +177,7 @@ func (t *KeyTable) Add(key []byte, v uint64) (Handle, uint64, bool) {
 	if old, ok := t.long[string(key)]; ok {
 		return Handle{long: string(key)}, old, true
 	}
-	off, ok := t.store(key, v)
+	off, ok := store(t, key, v)
 	if !ok {
 		if t.long == nil {
 			t.long = make(map[string]uint64)
@@ -183,15 +188,6 @@ func (t *KeyTable) Add(key []byte, v uint64) (Handle, uint64, bool) {
 	t.table[i] = uint64(off+1) | uint64(uint32(kh>>32))<<32
 	t.n++
 	return Handle{off: off + 1}, v, false
-}
-
-// AddString is Add for a key held in a string.
-func (t *KeyTable) AddString(key string, v uint64) (value uint64, found bool) {
-	if v, ok := lookup(t, key); ok {
-		return v, true
-	}
-	_, value, found = t.Add([]byte(key), v)
-	return value, found
 }
 
 // Set changes the value of the key h designates.

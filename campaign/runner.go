@@ -257,8 +257,9 @@ type runState struct {
 	fatal      error
 	journalErr error
 	capHit     bool
-	parked     atomic.Int64 // jobs held back by the Pacer, see pace
-	nextWindow time.Time    // set when NoWait stopped the run outside the schedule
+	parked     atomic.Int64         // jobs held back by the Pacer, see pace
+	nextWindow time.Time            // set when NoWait stopped the run outside the schedule
+	opening    atomic.Pointer[span] // a time the Schedule is open, see awaitWindow
 }
 
 // produce reads the source until it ends, the limit is reached or the run

@@ -39,14 +39,6 @@ func (s Shard) Has(key string) bool {
 // does, so that the union of the shards counts each such row once.
 func (s Shard) keyless() bool { return s.N <= 1 || s.I == 1 }
 
-// String returns "i/n", or "" for the whole list.
-func (s Shard) String() string {
-	if s.N <= 1 {
-		return ""
-	}
-	return strconv.Itoa(s.I) + "/" + strconv.Itoa(s.N)
-}
-
 // Suffix returns what a shard adds to the name of its default state file:
 // ".shard-i-of-n", or "" for the whole list.
 func (s Shard) Suffix() string {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -149,19 +148,11 @@ func byCode(rs []statefile.Recipient) breakdown {
 func byRelay(relays []statefile.RelayCounts) breakdown {
 	b := breakdown{id: "relays", title: "By relay", json: "relays",
 		note: "Delivered records, and recipients whose last attempt failed or was deferred, by the relay that made it."}
-	for i, rc := range relays {
-		v := reflect.ValueOf(rc)
+	for _, rc := range relays {
 		r := breakdownRow{name: rc.Relay}
-		for f := range v.NumField() {
-			if v.Field(f).Kind() != reflect.Int {
-				continue
-			}
-			if i == 0 {
-				name, _, _ := strings.Cut(v.Type().Field(f).Tag.Get("json"), ",")
-				b.columns = append(b.columns, name)
-			}
-			r.counts = append(r.counts, int(v.Field(f).Int()))
-			r.total += int(v.Field(f).Int())
+		b.columns, r.counts = intFields(rc)
+		for _, n := range r.counts {
+			r.total += n
 		}
 		b.rows = append(b.rows, r)
 	}

@@ -177,16 +177,26 @@ func perTime(perSecond float64) string {
 // counts returns the fields of c in their order, by their JSON names: a
 // count added to statefile.Counts shows without a change here.
 func counts(c statefile.Counts) []count {
-	v := reflect.ValueOf(c)
-	var out []count
-	for i := range v.NumField() {
-		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-		if name == "" || name == "-" || v.Field(i).Kind() != reflect.Int {
-			continue
-		}
-		out = append(out, count{Name: name, N: int(v.Field(i).Int()), Color: colorOf(name)})
+	names, values := intFields(c)
+	out := make([]count, len(names))
+	for i, name := range names {
+		out[i] = count{Name: name, N: values[i], Color: colorOf(name)}
 	}
 	return out
+}
+
+// intFields returns the names (as status --json gives them: their JSON
+// names) and the values of the int fields of the struct v, in field order.
+func intFields(v any) (names []string, values []int) {
+	rv := reflect.ValueOf(v)
+	for i := range rv.NumField() {
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || rv.Field(i).Kind() != reflect.Int {
+			continue
+		}
+		names, values = append(names, name), append(values, int(rv.Field(i).Int()))
+	}
+	return names, values
 }
 
 // countNames returns the names of the counts of c, recipients aside.

@@ -121,7 +121,7 @@ func (s *csvSource) readHeader(guessed bool) error {
 			s.end = end
 			continue
 		}
-		if err := s.checkText(rec, "header"); err != nil {
+		if err := s.checkText(rec, 0); err != nil {
 			return err
 		}
 		if s.hdr, err = newHeader(rec); err != nil {
@@ -159,7 +159,7 @@ func (s *csvSource) Next() (campaign.Row, error) {
 			continue
 		}
 		s.sawRow = true
-		if err := s.checkText(rec, "row "+strconv.Itoa(num)); err != nil {
+		if err := s.checkText(rec, num); err != nil {
 			return campaign.Row{}, err
 		}
 		return s.hdr.row(num, rec)
@@ -228,8 +228,8 @@ func (s *csvSource) advance(start, end int) int {
 }
 
 // checkText rejects a record that is not valid UTF-8 when the file is read
-// undecoded. what says where the record is ("header", "row 7").
-func (s *csvSource) checkText(rec []string, what string) error {
+// undecoded. num is the record's row number, 0 for the header.
+func (s *csvSource) checkText(rec []string, num int) error {
 	if !s.checkUTF8 {
 		return nil
 	}
@@ -238,7 +238,10 @@ func (s *csvSource) checkText(rec []string, what string) error {
 			continue
 		}
 		line, _ := s.r.FieldPos(i)
-		where := what
+		where := "header"
+		if num > 0 {
+			where = "row " + strconv.Itoa(num)
+		}
 		if s.hdr != nil && i < len(s.hdr.columns) {
 			where += fmt.Sprintf(", column %q", s.hdr.columns[i])
 		} else {

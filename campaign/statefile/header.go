@@ -58,7 +58,7 @@ func (h *stateHeader) add(n int, r *lineRecord) error {
 	if h.id == "" {
 		h.id = string(r.id)
 		h.data = string(r.data)
-		h.created, _ = time.Parse(time.RFC3339, string(r.created))
+		h.created = parseTime(r.created)
 	} else if string(r.id) != h.id {
 		return fmt.Errorf("campaign: campaign record for campaign %s in the state file of campaign %s", r.id, h.id)
 	} else {

@@ -99,10 +99,7 @@ func (h *History) read(path string) error {
 		if st != stSending && !tm.IsZero() {
 			h.count(tm.Unix(), st)
 		}
-		key = append(key[:0], r.key...)
-		if len(key) == 0 {
-			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
-		}
+		key = recipientKey(key, r)
 		i, ok := byKey[string(key)]
 		if !ok {
 			i = len(recs)
@@ -128,7 +125,7 @@ func (h *History) read(path string) error {
 		return err
 	}
 	if res.Lines == 0 {
-		return &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return noCampaignRecord(path)
 	}
 	for _, rs := range recs {
 		rs.Status = statusNames[rs.st]
@@ -170,26 +167,11 @@ func replyCodes(reply string) (int, string) {
 	if err != nil || code < 200 || code > 599 {
 		return 0, ""
 	}
-	rest, _, _ := strings.Cut(strings.TrimLeft(reply[3:], " -"), " ")
-	class, subject, detail, ok := splitEnhanced(rest)
-	if !ok || class != reply[0] {
+	enhanced, _, _ := strings.Cut(strings.TrimLeft(reply[3:], " -"), " ")
+	if !campaign.IsEnhancedCode(enhanced) || enhanced[0] != reply[0] {
 		return code, ""
 	}
-	return code, string(class) + "." + subject + "." + detail
-}
-
-// splitEnhanced splits an enhanced status code "c.sss.ddd" (RFC 3463).
-func splitEnhanced(s string) (byte, string, string, bool) {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
-		return 0, "", "", false
-	}
-	for _, p := range parts[1:] {
-		if len(p) == 0 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
-			return 0, "", "", false
-		}
-	}
-	return parts[0][0], parts[1], parts[2], true
+	return code, enhanced
 }
 
 func (h *History) count(sec int64, st uint8) {

@@ -151,7 +151,7 @@ func (j *Journal) restart(h Header) error {
 		return err
 	}
 	if err == nil && res.Lines == 0 {
-		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return noCampaignRecord(j.path)
 	}
 	if err := j.f.Truncate(0); err != nil {
 		return fmt.Errorf("campaign: start the state file afresh: %w", err)
@@ -211,7 +211,7 @@ func (j *Journal) resume(h Header) error {
 		return err
 	}
 	if res.Lines == 0 {
-		return &campaign.InputError{File: j.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return noCampaignRecord(j.path)
 	}
 	if err := repairTail(j.f, res); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package statefile
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -77,7 +76,7 @@ func (l *Ledger) load() error {
 		return err
 	}
 	if res.Lines == 0 {
-		return &campaign.InputError{File: l.path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return noCampaignRecord(l.path)
 	}
 	if err := repairTail(f, res); err != nil {
 		return err

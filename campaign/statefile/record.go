@@ -268,6 +268,27 @@ func (r *lineRecord) status() uint8 {
 	return st
 }
 
+// recipientKey returns, in dst's memory, the key by which r counts as a
+// recipient: its key, or for a record without one (a row that failed
+// before its key was known) a stand-in that names its row and starts with
+// a NUL byte, which no key does (see isStandIn).
+func recipientKey(dst []byte, r *lineRecord) []byte {
+	if len(r.key) > 0 {
+		return append(dst[:0], r.key...)
+	}
+	return strconv.AppendInt(append(dst[:0], "\x00row "...), r.row, 10)
+}
+
+// isStandIn reports whether key is the stand-in recipientKey gives a
+// record without a key.
+func isStandIn(key []byte) bool { return len(key) > 0 && key[0] == 0 }
+
+// noCampaignRecord is the error of a state file at path that holds no
+// record at all.
+func noCampaignRecord(path string) error {
+	return &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+}
+
 var errNotObject = errors.New("not a JSON object")
 
 // parseLine parses a state-file line (without its newline) into r. It

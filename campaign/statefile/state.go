@@ -1,9 +1,7 @@
 package statefile
 
 import (
-	"errors"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -103,16 +101,32 @@ const maxDenseRow = 1 << 24
 // no record names the row. As for keys, a duplicate or skipped record does
 // not hide an earlier delivery status.
 func (s *State) RowStatus(row int) (campaign.Status, bool) {
-	var st uint8
+	st := s.rowCode(row)
+	return statusNames[st], st != stNone
+}
+
+// rowCode returns the status code of data row row, stNone when no record
+// names it.
+func (s *State) rowCode(row int) uint8 {
 	if row >= 0 && row < len(s.rows) {
-		st = s.rows[row]
-	} else {
-		st = s.bigRows[row]
+		return s.rows[row]
 	}
-	if st == stNone {
-		return "", false
+	return s.bigRows[row]
+}
+
+// putRow sets the status code of data row row.
+func (s *State) putRow(row int, st uint8) {
+	if row < maxDenseRow {
+		if row >= len(s.rows) {
+			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
+		}
+		s.rows[row] = st
+		return
 	}
-	return statusNames[st], true
+	if s.bigRows == nil {
+		s.bigRows = make(map[int]uint8)
+	}
+	s.bigRows[row] = st
 }
 
 // Pending reports whether data row row still waits for a run under policy
@@ -132,19 +146,9 @@ func (s *State) Pending(row int, p campaign.ResumePolicy) bool {
 	return p.Sends(st)
 }
 
-func (s *State) setRow(row int, st uint8) {
-	if row < maxDenseRow {
-		if row >= len(s.rows) {
-			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
-		}
-		s.rows[row] = mergeStatus(s.rows[row], st)
-		return
-	}
-	if s.bigRows == nil {
-		s.bigRows = make(map[int]uint8)
-	}
-	s.bigRows[row] = mergeStatus(s.bigRows[row], st)
-}
+// setRow merges a record of status code st into the status of data row
+// row (campaign.MergeStatus).
+func (s *State) setRow(row int, st uint8) { s.putRow(row, mergeStatus(s.rowCode(row), st)) }
 
 // Read reads the state file at path without locking it: a run may be
 // appending to it, so an incomplete or unusable last line is ignored and
@@ -183,10 +187,7 @@ func Read(path string) (*State, error) {
 		if st == stNone {
 			return nil
 		}
-		key = append(key[:0], r.key...)
-		if len(key) == 0 {
-			key = strconv.AppendInt(append(key, "\x00row "...), r.row, 10)
-		}
+		key = recipientKey(key, r)
 		if st == stSoftBounced {
 			soft[string(key)]++
 			return nil // counted; never a status (campaign.MergeStatus)
@@ -221,7 +222,7 @@ func Read(path string) (*State, error) {
 		return nil, err
 	}
 	if res.Lines == 0 {
-		return nil, &campaign.InputError{File: path, Line: 1, Err: errors.New("campaign: not a mailrun state file (no campaign record)")}
+		return nil, noCampaignRecord(path)
 	}
 	s.CampaignID, s.TemplateHash, s.DataFile = hdr.id, hdr.templateHash, hdr.data
 	s.Created, s.TemplateChanges, s.Recovered = hdr.created, hdr.changes, res.Torn
@@ -259,8 +260,8 @@ func (s *State) collect(idx *index, fails map[string]Failure, soft map[string]in
 		case stSending:
 			c.Unknown++
 			k := string(key)
-			if len(k) > 0 && k[0] == 0 {
-				k = "" // a keyless record's stand-in key
+			if isStandIn(key) {
+				k = ""
 			}
 			s.Unknowns = append(s.Unknowns, Attempt{Row: int(sl.row), Key: k})
 		case stDuplicate:

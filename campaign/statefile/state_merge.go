@@ -66,7 +66,6 @@ func Merge(states ...*State) *State {
 	m := &State{Failures: []Failure{}, Unknowns: []Attempt{}, Bounces: []Failure{}}
 	var paths []string
 	relays := make(map[string]int)
-	fails := []Failure{}
 	for i, s := range states {
 		paths = append(paths, s.Path)
 		if i == 0 {
@@ -108,7 +107,6 @@ func Merge(states ...*State) *State {
 		for _, rc := range s.Relays {
 			relays[rc.Relay] += rc.Delivered
 		}
-		fails = append(fails, s.Failures...)
 		if s.Recovered != "" {
 			m.Recovered = strings.TrimSpace(m.Recovered + " " + s.Path + ": " + s.Recovered)
 		}
@@ -131,7 +129,7 @@ func Merge(states ...*State) *State {
 	sort.Slice(m.Failures, func(a, b int) bool { return m.Failures[a].Row < m.Failures[b].Row })
 	sort.Slice(m.Unknowns, func(a, b int) bool { return m.Unknowns[a].Row < m.Unknowns[b].Row })
 	sort.Slice(m.Bounces, func(a, b int) bool { return m.Bounces[a].Row < m.Bounces[b].Row })
-	m.Relays = relayCounts(relays, fails)
+	m.Relays = relayCounts(relays, m.Failures)
 	if len(m.Relays) == 0 {
 		m.Relays = nil
 	}
@@ -141,21 +139,9 @@ func Merge(states ...*State) *State {
 // mergeRow merges the status st of row from another shard's state: a
 // delivery wins, else the first status seen.
 func (s *State) mergeRow(row int, st uint8) {
-	old, _ := s.RowStatus(row)
-	if old != "" && st != stDelivered {
-		return
+	if s.rowCode(row) == stNone || st == stDelivered {
+		s.putRow(row, st)
 	}
-	if row < maxDenseRow {
-		if row >= len(s.rows) {
-			s.rows = append(s.rows, make([]uint8, row+1-len(s.rows))...)
-		}
-		s.rows[row] = st
-		return
-	}
-	if s.bigRows == nil {
-		s.bigRows = make(map[int]uint8)
-	}
-	s.bigRows[row] = st
 }
 
 // CrossDelivery is a recipient key that several state files record as
