@@ -209,30 +209,12 @@ func lineStart(src string, n int) int {
 // calls reports whether tree calls the template name.
 func calls(tree *parse.Tree, name string) bool {
 	found := false
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.TemplateNode:
-			found = found || n.Name == name
-		case *parse.IfNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.List)
-			walk(n.ElseList)
-		}
-	}
 	if tree != nil {
-		walk(tree.Root)
+		inspect(tree.Root, func(n parse.Node) {
+			if c, ok := n.(*parse.TemplateNode); ok && c.Name == name {
+				found = true
+			}
+		})
 	}
 	return found
 }
