@@ -95,10 +95,11 @@ type Template struct {
 	text    *texttemplate.Template // from TextPath, or derived from the body; the body itself when plain
 	textSrc string                 // TextPath's text ("" when derived)
 
-	plain     bool     // the body is plain text (no HTML tags): text is its template
-	markdown  bool     // the body is Markdown
-	extraHash []string // what besides the files goes into the hash
-	inline    *inliner // nil when CSS is not inlined
+	plain     bool        // the body is plain text (no HTML tags): text is its template
+	markdown  bool        // the body is Markdown
+	extraHash []string    // what besides the files goes into the hash
+	inlineCSS bool        // the body's <style> rules are inlined (see prepareInline)
+	once      *onceInline // the body inlined once; nil when each message is inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
@@ -194,9 +195,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if t.text == nil {
 		t.text = t.defaultText()
 	}
-	if err := t.prepareInline(); err != nil {
-		return nil, err
-	}
+	t.prepareInline()
 	for _, x := range t.extraHash {
 		h.Write([]byte(x))
 	}
