@@ -79,6 +79,24 @@ const (
 	DefaultMaxRenderTime     = 10 * time.Second
 )
 
+// withDefaults returns o with Now and each limit that is not positive set
+// to its default.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxAttachmentSize <= 0 {
+		o.MaxAttachmentSize = DefaultMaxAttachmentSize
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxRenderTime <= 0 {
+		o.MaxRenderTime = DefaultMaxRenderTime
+	}
+	return o
+}
+
 // Template is a parsed message template. It implements campaign.Renderer and
 // is safe for concurrent use.
 type Template struct {
@@ -127,18 +145,7 @@ var _ campaign.Renderer = (*Template)(nil)
 // does not parse is returned as a *campaign.InputError naming the file and,
 // when it applies, the line.
 func New(templatePath string, opts Options) (*Template, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxAttachmentSize <= 0 {
-		opts.MaxAttachmentSize = DefaultMaxAttachmentSize
-	}
-	if opts.MaxMessageSize <= 0 {
-		opts.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if opts.MaxRenderTime <= 0 {
-		opts.MaxRenderTime = DefaultMaxRenderTime
-	}
+	opts = opts.withDefaults()
 	src, err := os.ReadFile(templatePath)
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
