@@ -36,7 +36,13 @@ func (s *source) lineAt(pos int) int {
 	if s.marks != nil {
 		return lineOfMark(s.marks, pos, s.line)
 	}
-	return s.line + strings.Count(s.src[:min(pos, len(s.src))], "\n")
+	return lineOf(s.src, pos, s.line)
+}
+
+// lineOf returns the line of the offset pos in text, whose first line is
+// line first.
+func lineOf(text string, pos, first int) int {
+	return first + strings.Count(text[:min(pos, len(text))], "\n")
 }
 
 // partial is a template file of Options.PartialsDir.
