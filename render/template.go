@@ -100,10 +100,9 @@ func (o Options) withDefaults() Options {
 // Template is a parsed message template. It implements campaign.Renderer and
 // is safe for concurrent use.
 type Template struct {
-	path     string
-	textPath string
-	opts     Options
-	hash     string
+	path string
+	opts Options
+	hash string
 
 	headers  []*header
 	from, to *header
@@ -150,7 +149,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+	t := &Template{path: templatePath, opts: opts,
 		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md"), guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
 	h := sha256.New()
 	h.Write(src)
