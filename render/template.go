@@ -215,9 +215,11 @@ func New(templatePath string, opts Options) (*Template, error) {
 	return t, nil
 }
 
-// Hash returns the hex SHA-256 of the template file's bytes followed by the
-// unsubscribe URL template (if any) and the text template file's bytes. The state file records it to notice a changed
-// template on resume.
+// Hash returns the hex SHA-256 of what makes the messages: the template
+// file's bytes, then the unsubscribe URL template and the List-Id (if
+// set), the text template file's bytes, the layout and the partials, and
+// whether a <style> block is kept. The state file records it to notice a
+// changed template on resume.
 func (t *Template) Hash() string { return t.hash }
 
 // normalize drops a UTF-8 byte order mark and turns CRLF line ends into LF.
