@@ -4,6 +4,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,9 +45,13 @@ func testAttachmentName(t *testing.T, name string) {
 	if err != nil || params["filename"] != name || fallback != name || string(att.body) != string(data) {
 		t.Errorf("attachment %s %q (filename %q, err %v), %d bytes; want %q", att.mediaType, att.params["name"], params["filename"], err, len(att.body), name)
 	}
-	for _, l := range strings.Split(string(msg.Data), "\r\n") {
-		if len(l) > 78 {
-			t.Errorf("a line of %d characters: %q", len(l), l)
+	checkLines(t, msg.Data, 78)
+	for _, w := range encodedWord.FindAllString(string(msg.Data), -1) {
+		if len(w) > 75 {
+			t.Errorf("an encoded-word of %d characters, over RFC 2047's 75: %q", len(w), w)
 		}
 	}
 }
+
+// encodedWord matches an RFC 2047 encoded-word.
+var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)

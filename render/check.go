@@ -50,13 +50,13 @@ func (t *Template) Check(columns []string) error {
 		s := t.sources[r.tree]
 		note(r, s.file, s.lineAt(int(r.pos)))
 	}
-	if t.textPath != "" {
+	if t.opts.TextPath != "" {
 		for _, r := range textRefs(t.text) {
 			if s := t.sources[r.tree]; r.tree != "text" && s != nil {
-				note(r, s.file, s.line+strings.Count(s.text[:min(int(r.pos), len(s.text))], "\n"))
+				note(r, s.file, lineOf(s.text, int(r.pos), s.line))
 				continue
 			}
-			note(r, t.textPath, 1+strings.Count(t.textSrc[:min(int(r.pos), len(t.textSrc))], "\n"))
+			note(r, t.opts.TextPath, lineOf(t.textSrc, int(r.pos), 1))
 		}
 	}
 	if len(missing) == 0 {

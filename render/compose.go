@@ -36,7 +36,13 @@ func (s *source) lineAt(pos int) int {
 	if s.marks != nil {
 		return lineOfMark(s.marks, pos, s.line)
 	}
-	return s.line + strings.Count(s.src[:min(pos, len(s.src))], "\n")
+	return lineOf(s.src, pos, s.line)
+}
+
+// lineOf returns the line of the offset pos in text, whose first line is
+// line first.
+func lineOf(text string, pos, first int) int {
+	return first + strings.Count(text[:min(pos, len(text))], "\n")
 }
 
 // partial is a template file of Options.PartialsDir.
@@ -209,30 +215,12 @@ func lineStart(src string, n int) int {
 // calls reports whether tree calls the template name.
 func calls(tree *parse.Tree, name string) bool {
 	found := false
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.TemplateNode:
-			found = found || n.Name == name
-		case *parse.IfNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.List)
-			walk(n.ElseList)
-		}
-	}
 	if tree != nil {
-		walk(tree.Root)
+		inspect(tree.Root, func(n parse.Node) {
+			if c, ok := n.(*parse.TemplateNode); ok && c.Name == name {
+				found = true
+			}
+		})
 	}
 	return found
 }

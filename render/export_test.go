@@ -35,7 +35,7 @@ func ExecuteBoth(t *Template, fields map[string]string) (fast, slow string, fast
 func AttachmentReads(t *Template) int64 { return t.files.reads.Load() }
 
 // HasOnceInline reports whether t inlines its CSS once, on the template.
-func HasOnceInline(t *Template) bool { return t.inline != nil && t.inline.once != nil }
+func HasOnceInline(t *Template) bool { return t.once != nil }
 
 // InlineBoth renders the body of t for fields twice: inlined once, on the
 // template, and inlined after rendering, as each message is without it.
@@ -45,14 +45,14 @@ func InlineBoth(t *Template, fields map[string]string) (once, each string, onceE
 		return "", "", errors.New("not inlined once"), nil
 	}
 	var o, e bytes.Buffer
-	onceErr = t.inline.once.execute(&o, fields)
-	saved := t.inline.once
-	t.inline.once = nil
+	onceErr = t.once.execute(&o, fields)
+	saved := t.once
+	t.once = nil
 	eachErr = t.executeBody(&e, fields)
-	t.inline.once = saved
+	t.once = saved
 	return o.String(), e.String(), onceErr, eachErr
 }
 
 // InlineEachMessage makes t inline the CSS of each message after rendering
 // it, as it does when the template does not allow inlining once.
-func InlineEachMessage(t *Template) { t.inline.once = nil }
+func InlineEachMessage(t *Template) { t.once = nil }

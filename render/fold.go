@@ -101,20 +101,28 @@ func fold(b *bytes.Buffer, name, v string) bool {
 	return true
 }
 
-// writeEncodedWords writes "name: " and v as UTF-8 base64 encoded-words,
-// each at most 75 octets, cut between characters, folded to lineGoal.
-// Readers drop the white space between adjacent encoded-words, so v decodes
-// back exactly.
+// writeEncodedWords writes "name: " and v as encoded-words (see
+// writeWords), then CRLF.
 func writeEncodedWords(b *bytes.Buffer, name, v string) {
-	const prefix, suffix = "=?utf-8?b?", "?="
 	b.WriteString(name)
 	b.WriteString(": ")
-	lineLen := len(name) + 2
+	writeWords(b, v, len(name)+2, 0)
+	b.WriteString("\r\n")
+}
+
+// writeWords writes v as UTF-8 base64 encoded-words, each at most 75
+// octets, cut between characters, folded to lineGoal: col is the column
+// the first word starts at, and tail the characters that will follow the
+// last word on its line (a closing quote). Readers drop the white space
+// between adjacent encoded-words, so v decodes back exactly.
+func writeWords(b *bytes.Buffer, v string, col, tail int) {
+	const prefix, suffix = "=?utf-8?b?", "?="
+	lineLen := col
 	first := true
 	var enc [64]byte
 	var raw [45]byte
 	for len(v) > 0 {
-		avail := lineGoal - lineLen
+		avail := lineGoal - lineLen - tail
 		if !first {
 			avail-- // the space before the word
 		}
@@ -145,7 +153,6 @@ func writeEncodedWords(b *bytes.Buffer, name, v string) {
 		v = v[n:]
 		first = false
 	}
-	b.WriteString("\r\n")
 }
 
 // formatAddress writes a as net/mail.Address.String does, except that an

@@ -9,32 +9,27 @@ import (
 	"github.com/vanng822/go-premailer/premailer"
 )
 
-// inliner moves the rules of the HTML's <style> blocks into the style
-// attributes of the elements they select, with go-premailer, as Gmail and
-// Outlook drop <style> blocks in many cases. Rules that cannot be inlined
-// (:hover, @media) stay in a <style> block in <head>. When the template
-// allows it, the inlining is done once, on the template (see onceInline);
-// otherwise each message is inlined after it is rendered.
-type inliner struct {
-	once *onceInline // nil when each message is inlined on its own
-}
-
-// prepareInline decides whether and how the body's CSS is inlined: not
-// with Options.KeepCSS, for a plain-text body, or without a <style> block
-// in the templates.
-func (t *Template) prepareInline() error {
+// prepareInline decides whether and how the body's CSS is inlined: the
+// rules of the HTML's <style> blocks move into the style attributes of the
+// elements they select, with go-premailer, as Gmail and Outlook drop
+// <style> blocks in many cases; rules that cannot be inlined (:hover,
+// @media) stay in a <style> block in <head>. Nothing is inlined with
+// Options.KeepCSS, for a plain-text body, or without a <style> block in
+// the templates. When the template allows it, the inlining is done once,
+// on the template (see onceInline); otherwise each message is inlined
+// after it is rendered.
+func (t *Template) prepareInline() {
 	if t.plain || !t.hasStyle() {
-		return nil
+		return
 	}
 	if t.opts.KeepCSS {
 		t.extraHash = append(t.extraHash, "\x00keep-css")
-		return nil
+		return
 	}
-	t.inline = &inliner{once: t.compileOnce()}
+	t.inlineCSS, t.once = true, t.compileOnce()
 	// Inlining a message takes time of its own: a render that inlines is
 	// timed even when its templates cannot loop.
 	t.guard.timed = true
-	return nil
 }
 
 // hasStyle reports whether a template of the body has a <style> element.
@@ -52,8 +47,8 @@ func (t *Template) hasStyle() bool {
 // cannot be stopped while it runs, is bounded by its input (a body within
 // the size limit), and its output is checked like any write.
 func (t *Template) executeBody(b *bytes.Buffer, fields map[string]string) error {
-	if t.inline != nil && t.inline.once != nil && t.inline.once.applies(fields) {
-		if err := t.inline.once.execute(b, fields); err != nil {
+	if t.once != nil && t.once.applies(fields) {
+		if err := t.once.execute(b, fields); err != nil {
 			return err
 		}
 		return t.guard.bound(b)
@@ -61,7 +56,7 @@ func (t *Template) executeBody(b *bytes.Buffer, fields map[string]string) error 
 	if err := t.guard.execute(t.bodyPlan, t.body, b, fields); err != nil {
 		return err
 	}
-	if t.inline == nil {
+	if !t.inlineCSS {
 		return nil
 	}
 	out, err := inlineCSS(b.Bytes())

@@ -191,12 +191,12 @@ func htmlTrees(t *htmltemplate.Template) map[string]*parse.Tree {
 	return trees
 }
 
-// checkTemplate runs checkLoops on trees, a template set of file whose line
-// 1 is file line offset+1, and notes whether it can loop; the error is an
-// *campaign.InputError.
-func (t *Template) checkTemplate(file string, offset int, trees map[string]*parse.Tree, funcs map[string]any) error {
+// guardLoops runs checkLoops on trees, a template set whose functions are
+// funcs, and, when the set can loop at all (canLoop), has the guard time
+// every render. The error is checkLoops'.
+func (t *Template) guardLoops(trees map[string]*parse.Tree, funcs map[string]any) error {
 	if err := checkLoops(trees, funcs); err != nil {
-		return parseError(file, offset, "", err)
+		return err
 	}
 	if canLoop(trees) {
 		t.guard.timed = true
@@ -204,15 +204,21 @@ func (t *Template) checkTemplate(file string, offset int, trees map[string]*pars
 	return nil
 }
 
-// checkSet is checkTemplate for a set of the body's templates (t.sources),
+// checkTemplate is guardLoops for a template set of file whose line 1 is
+// file line offset+1; the error is an *campaign.InputError.
+func (t *Template) checkTemplate(file string, offset int, trees map[string]*parse.Tree, funcs map[string]any) error {
+	if err := t.guardLoops(trees, funcs); err != nil {
+		return parseError(file, offset, "", err)
+	}
+	return nil
+}
+
+// checkSet is guardLoops for a set of the body's templates (t.sources),
 // its HTML or, with text set, its text version; the error names the file
 // and line of the template the loop is in.
 func (t *Template) checkSet(trees map[string]*parse.Tree, funcs map[string]any, text bool) error {
-	err := checkLoops(trees, funcs)
+	err := t.guardLoops(trees, funcs)
 	if err == nil {
-		if canLoop(trees) {
-			t.guard.timed = true
-		}
 		return nil
 	}
 	s := t.sources["body"]

@@ -196,23 +196,23 @@ func writeFile(b *bytes.Buffer, f file) {
 // withCRLF returns text with every line break as CRLF, as RFC 2046 4.1.1
 // wants inside a text part in base64: data itself when it has no bare LF.
 func withCRLF(data []byte) []byte {
-	bare := 0
-	for i, c := range data {
-		if c == '\n' && (i == 0 || data[i-1] != '\r') {
-			bare++
-		}
-	}
+	bare := bytes.Count(data, []byte("\n")) - bytes.Count(data, []byte("\r\n"))
 	if bare == 0 {
 		return data
 	}
 	out := make([]byte, 0, len(data)+bare)
-	for i, c := range data {
-		if c == '\n' && (i == 0 || data[i-1] != '\r') {
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return append(out, data...)
+		}
+		out = append(out, data[:i]...)
+		if i == 0 || data[i-1] != '\r' {
 			out = append(out, '\r')
 		}
-		out = append(out, c)
+		out = append(out, '\n')
+		data = data[i+1:]
 	}
-	return out
 }
 
 // writeBase64 writes data in base64, 76 characters a line, with CRLF

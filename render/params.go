@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +28,7 @@ func writeFileName(b *bytes.Buffer, header, ctype, param, name string) {
 	}
 	if param != "filename" {
 		b.WriteString("\r\n " + param + "=\"")
-		writeWords(b, name, len(param)+3)
+		writeWords(b, name, len(param)+3, 1)
 		b.WriteString("\"\r\n")
 		return
 	}
@@ -80,25 +79,4 @@ func percentEncode(s string) string {
 		b.WriteByte(hexDigits[c&15])
 	}
 	return b.String()
-}
-
-// writeWords writes v as UTF-8 base64 encoded-words, cut between
-// characters, with a folding space between words so that each line stays
-// within lineGoal; col is the column the first word starts at.
-func writeWords(b *bytes.Buffer, v string, col int) {
-	const prefix, suffix = "=?utf-8?b?", "?="
-	for first := true; v != ""; first = false {
-		if !first {
-			b.WriteString("\r\n ")
-			col = 1
-		}
-		n := (lineGoal - col - len(prefix) - len(suffix) - 1) / 4 * 3
-		n = min(max(n, 3), len(v))
-		for n < len(v) && !utf8.RuneStart(v[n]) {
-			n--
-		}
-		b.WriteString(prefix + base64.StdEncoding.EncodeToString([]byte(v[:n])) + suffix)
-		col += len(prefix) + base64.StdEncoding.EncodedLen(n) + len(suffix)
-		v = v[n:]
-	}
 }

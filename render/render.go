@@ -59,11 +59,14 @@ func (t *Template) Key(row campaign.Row) (string, error) {
 // rowError returns err as a *campaign.RowError of row: a limit error of
 // the guard becomes one.
 func rowError(row campaign.Row, key string, err error) error {
+	if err == nil {
+		return nil // before the targets of errors.As, which escape
+	}
 	var (
 		re *campaign.RowError
 		le *campaign.LimitError
 	)
-	if err == nil || errors.As(err, &re) || !errors.As(err, &le) {
+	if errors.As(err, &re) || !errors.As(err, &le) {
 		return err
 	}
 	return &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
@@ -146,6 +149,9 @@ func (t *Template) Render(row campaign.Row) (*campaign.Message, error) {
 		msg, err = t.render(row, s)
 		return err
 	})
+	if err == nil {
+		return msg, nil
+	}
 	err = rowError(row, "", err)
 	var re *campaign.RowError
 	if errors.As(err, &re) && re.Key == "" {
@@ -292,13 +298,14 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	if !t.opts.ReturnPath.IsZero() {
 		mailFrom = t.opts.ReturnPath.Address(t.opts.CampaignID, row.Num, key)
 	}
-	env := campaign.Envelope{From: mailFrom, To: envelope(hr.to, hr.cc, hr.bcc), Primary: len(envelope(hr.to))}
+	to := envelope(nil, hr.to)
+	env := campaign.Envelope{From: mailFrom, To: envelope(to, hr.cc, hr.bcc), Primary: len(to)}
 	s.out.Write(t.listID)
 	if t.proofTo != nil {
 		if err := t.writeProofHeaders(&s.out, hr); err != nil {
 			return nil, &campaign.RowError{Row: row.Num, Key: key, Err: fmt.Errorf("render: %w", err)}
 		}
-		env.To = envelope(t.proofTo)
+		env.To = envelope(nil, t.proofTo)
 		env.Primary = len(env.To)
 	}
 	s.out.WriteString("Date: " + t.opts.Now().Format(time.RFC1123Z) + "\r\n")
@@ -325,10 +332,10 @@ func (t *Template) render(row campaign.Row, s *scratch) (*campaign.Message, erro
 	}, nil
 }
 
-// envelope returns the bare addresses of to, cc and bcc in that order,
-// without case-insensitive duplicates.
-func envelope(lists ...[]*mail.Address) []string {
-	var out []string
+// envelope appends to out the bare addresses of lists (To, Cc, Bcc) in
+// that order, leaving out case-insensitive duplicates of any address
+// already in out.
+func envelope(out []string, lists ...[]*mail.Address) []string {
 	for _, l := range lists {
 		for _, a := range l {
 			dup := false

@@ -79,13 +79,30 @@ const (
 	DefaultMaxRenderTime     = 10 * time.Second
 )
 
+// withDefaults returns o with Now and each limit that is not positive set
+// to its default.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxAttachmentSize <= 0 {
+		o.MaxAttachmentSize = DefaultMaxAttachmentSize
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxRenderTime <= 0 {
+		o.MaxRenderTime = DefaultMaxRenderTime
+	}
+	return o
+}
+
 // Template is a parsed message template. It implements campaign.Renderer and
 // is safe for concurrent use.
 type Template struct {
-	path     string
-	textPath string
-	opts     Options
-	hash     string
+	path string
+	opts Options
+	hash string
 
 	headers  []*header
 	from, to *header
@@ -95,10 +112,11 @@ type Template struct {
 	text    *texttemplate.Template // from TextPath, or derived from the body; the body itself when plain
 	textSrc string                 // TextPath's text ("" when derived)
 
-	plain     bool     // the body is plain text (no HTML tags): text is its template
-	markdown  bool     // the body is Markdown
-	extraHash []string // what besides the files goes into the hash
-	inline    *inliner // nil when CSS is not inlined
+	plain     bool        // the body is plain text (no HTML tags): text is its template
+	markdown  bool        // the body is Markdown
+	extraHash []string    // what besides the files goes into the hash
+	inlineCSS bool        // the body's <style> rules are inlined (see prepareInline)
+	once      *onceInline // the body inlined once; nil when each message is inlined
 
 	bodyFields, textFields []string // row fields the body and text use
 	bodyPlan, textPlan     plan     // body and text without reflection, if simple
@@ -126,23 +144,12 @@ var _ campaign.Renderer = (*Template)(nil)
 // does not parse is returned as a *campaign.InputError naming the file and,
 // when it applies, the line.
 func New(templatePath string, opts Options) (*Template, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.MaxAttachmentSize <= 0 {
-		opts.MaxAttachmentSize = DefaultMaxAttachmentSize
-	}
-	if opts.MaxMessageSize <= 0 {
-		opts.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if opts.MaxRenderTime <= 0 {
-		opts.MaxRenderTime = DefaultMaxRenderTime
-	}
+	opts = opts.withDefaults()
 	src, err := os.ReadFile(templatePath)
 	if err != nil {
 		return nil, &campaign.InputError{File: templatePath, Err: fmt.Errorf("render: %w", err)}
 	}
-	t := &Template{path: templatePath, textPath: opts.TextPath, opts: opts,
+	t := &Template{path: templatePath, opts: opts,
 		markdown: strings.EqualFold(filepath.Ext(templatePath), ".md"), guard: newGuard(opts.MaxMessageSize, opts.MaxRenderTime)}
 	h := sha256.New()
 	h.Write(src)
@@ -194,9 +201,7 @@ func New(templatePath string, opts Options) (*Template, error) {
 	if t.text == nil {
 		t.text = t.defaultText()
 	}
-	if err := t.prepareInline(); err != nil {
-		return nil, err
-	}
+	t.prepareInline()
 	for _, x := range t.extraHash {
 		h.Write([]byte(x))
 	}
@@ -210,9 +215,11 @@ func New(templatePath string, opts Options) (*Template, error) {
 	return t, nil
 }
 
-// Hash returns the hex SHA-256 of the template file's bytes followed by the
-// unsubscribe URL template (if any) and the text template file's bytes. The state file records it to notice a changed
-// template on resume.
+// Hash returns the hex SHA-256 of what makes the messages: the template
+// file's bytes, then the unsubscribe URL template and the List-Id (if
+// set), the text template file's bytes, the layout and the partials, and
+// whether a <style> block is kept. The state file records it to notice a
+// changed template on resume.
 func (t *Template) Hash() string { return t.hash }
 
 // normalize drops a UTF-8 byte order mark and turns CRLF line ends into LF.

@@ -40,7 +40,7 @@ func (t *Template) parseUnsubscribe(src string) error {
 	}
 	tmpl, err := texttemplate.New("unsubscribe-url").Option("missingkey=error").Funcs(t.guard.textFuncs()).Parse(src)
 	if err == nil {
-		err = checkLoops(textTrees(tmpl), t.guard.textFuncs())
+		err = t.guardLoops(textTrees(tmpl), t.guard.textFuncs())
 	}
 	if err != nil {
 		return &campaign.InputError{Err: fmt.Errorf("render: unsubscribe URL %q: %v", src, err)}
@@ -55,9 +55,6 @@ func (t *Template) parseUnsubscribe(src string) error {
 		if err := checkUnsubscribeURL(strings.TrimSpace(src)); err != nil {
 			return &campaign.InputError{Err: fmt.Errorf("render: unsubscribe URL %q: %v", src, err)}
 		}
-	}
-	if canLoop(textTrees(tmpl)) {
-		t.guard.timed = true
 	}
 	t.unsub = &unsubscribe{src: src, tmpl: tmpl, plan: compilePlan(tmpl.Tree, textFilters), fields: fieldsOf(tmpl)}
 	return nil

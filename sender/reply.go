@@ -89,8 +89,7 @@ func replyOf(err error) (reply, bool) {
 	if !errors.As(err, &te) {
 		return reply{}, false
 	}
-	enh, text := splitEnhanced(te.Msg)
-	return reply{code: te.Code, enhanced: enh, text: text}, true
+	return parseReply(te.Code, te.Msg), true
 }
 
 // parseReply makes a reply of a code and the text readReply returned.

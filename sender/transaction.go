@@ -50,7 +50,7 @@ func (cn *conn) transaction(msg *campaign.Message, env wireEnvelope, rcpts []str
 	w := cn.c.Text.W
 	wire := env.rcpts
 	cn.writeMail(w, env.from, msg, env.utf8)
-	var replies []reply // MAIL, then one per RCPT sent, then DATA when sent
+	replies := make([]reply, 0, len(idx)+2) // MAIL, then one per RCPT sent, then DATA when sent
 	read := func() bool {
 		r, err := cn.read()
 		if err != nil {

@@ -3,11 +3,9 @@ package smtptest_test
 import (
 	"bufio"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/smtp"
-	"net/textproto"
 	"os"
 	"regexp"
 	"strings"
@@ -65,15 +63,6 @@ func realSend(c *smtp.Client, from, to, msg string) error {
 	return w.Close()
 }
 
-// realReply returns the code and text of an SMTP error reply.
-func realReply(err error) (int, string) {
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		return te.Code, te.Msg
-	}
-	return 0, ""
-}
-
 func TestRealPostfixSubmission(t *testing.T) {
 	t.Parallel()
 	p := smtptest.Postfix(t)
@@ -83,7 +72,7 @@ func TestRealPostfixSubmission(t *testing.T) {
 	}
 	if err := c.Mail(p.User); err == nil {
 		t.Error("MAIL accepted before STARTTLS")
-	} else if code, _ := realReply(err); code != 530 {
+	} else if code, _ := replyOf(err); code != 530 {
 		t.Errorf("MAIL before STARTTLS: %v, want 530", err)
 	}
 	if err := c.StartTLS(p.TLSConfig(t)); err != nil {
@@ -98,7 +87,7 @@ func TestRealPostfixSubmission(t *testing.T) {
 	}
 	if err := c.Rcpt("someone@example.com"); err == nil {
 		t.Error("RCPT accepted without AUTH")
-	} else if code, _ := realReply(err); code != 554 {
+	} else if code, _ := replyOf(err); code != 554 {
 		t.Errorf("RCPT without AUTH: %v, want 554", err)
 	}
 	if err := c.Reset(); err != nil {
@@ -176,7 +165,7 @@ func TestRealPostfixSMTPS(t *testing.T) {
 	c := realDialTLS(t, p)
 	if err := c.Auth(smtp.PlainAuth("", p.User, "wrong", "127.0.0.1")); err == nil {
 		t.Error("AUTH with a wrong password succeeded")
-	} else if code, msg := realReply(err); code != 535 || !strings.HasPrefix(msg, "5.7.8 ") {
+	} else if code, msg := replyOf(err); code != 535 || !strings.HasPrefix(msg, "5.7.8 ") {
 		t.Errorf("AUTH with a wrong password: %v, want 535 5.7.8", err)
 	}
 
@@ -208,7 +197,7 @@ func TestRealPostfixRcptLimit(t *testing.T) {
 			}
 			continue
 		}
-		code, msg := realReply(err)
+		code, msg := replyOf(err)
 		if code != 452 || !strings.HasPrefix(msg, "4.5.3 ") {
 			t.Fatalf("RCPT %d: %v, want 452 4.5.3", i, err)
 		}
@@ -253,7 +242,7 @@ func TestRealPostfixRefusals(t *testing.T) {
 	if err := c.Mail(p.User); err != nil {
 		t.Fatalf("MAIL: %v", err)
 	}
-	if code, msg := realReply(c.Rcpt(p.Refused)); code != 550 || !strings.HasPrefix(msg, "5.1.1 ") {
+	if code, msg := replyOf(c.Rcpt(p.Refused)); code != 550 || !strings.HasPrefix(msg, "5.1.1 ") {
 		t.Errorf("refusecc: RCPT %s: %d %s, want 550 5.1.1", p.Refused, code, msg)
 	}
 	if err := c.Rcpt("taken@example.org"); err != nil {
@@ -274,7 +263,7 @@ func TestRealPostfixRefusals(t *testing.T) {
 	if err := c2.Mail(p.User); err != nil {
 		t.Fatalf("MAIL: %v", err)
 	}
-	if code, msg := realReply(c2.Rcpt("x@example.com")); code != 504 || !strings.HasPrefix(msg, "5.5.2 ") {
+	if code, msg := replyOf(c2.Rcpt("x@example.com")); code != 504 || !strings.HasPrefix(msg, "5.5.2 ") {
 		t.Errorf("fqdnhelo: RCPT after EHLO localhost: %d %s, want 504 5.5.2", code, msg)
 	}
 	c2.Quit()
@@ -294,7 +283,7 @@ func TestRealPostfixRefusals(t *testing.T) {
 	if err := c4.Mail(p.User); err != nil {
 		t.Fatalf("MAIL: %v", err)
 	}
-	if code, _ := realReply(c4.Rcpt("nobody@" + p.BounceDomain)); code != 550 {
+	if code, _ := replyOf(c4.Rcpt("nobody@" + p.BounceDomain)); code != 550 {
 		t.Errorf("plain: RCPT nobody@%s: %d, want 550", p.BounceDomain, code)
 	}
 	c4.Quit()
@@ -396,7 +385,7 @@ func TestRealPostfixRateLimit(t *testing.T) {
 			}
 			continue
 		}
-		code, msg := realReply(err)
+		code, msg := replyOf(err)
 		if code != 450 || !strings.HasPrefix(msg, "4.7.1 ") {
 			t.Fatalf("MAIL %d: %v, want 450 4.7.1", i, err)
 		}

@@ -45,12 +45,19 @@ func dial(t *testing.T, s *smtptest.Server) *smtp.Client {
 	return c
 }
 
+// code returns the code of an SMTP error reply, 0 for none.
 func code(err error) int {
+	c, _ := replyOf(err)
+	return c
+}
+
+// replyOf returns the code and text of an SMTP error reply.
+func replyOf(err error) (int, string) {
 	var te *textproto.Error
 	if errors.As(err, &te) {
-		return te.Code
+		return te.Code, te.Msg
 	}
-	return 0
+	return 0, ""
 }
 
 func TestAcceptsAndRecords(t *testing.T) {
