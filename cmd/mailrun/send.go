@@ -157,14 +157,14 @@ func runSend(c *cli.Context) error {
 	}
 
 	// The template's hash goes into the state file, whose campaign id goes
-	// into the template's Message-IDs: parse once to hash, once to render.
-	src, probe, err := openInputs(c, "")
+	// into the template's Message-IDs.
+	src, tmpl, err := openInputs(c, "")
 	if err != nil {
 		return err
 	}
 	defer src.Close()
 	jh := statefile.Header{
-		TemplateHash:        probe.Hash(),
+		TemplateHash:        tmpl.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 		AllowDataChange:     c.Bool("allow-data-change"),
@@ -182,10 +182,7 @@ func runSend(c *cli.Context) error {
 	if n := j.Unknown(); n > 0 && unknown == "send" {
 		log.Warn("messages with an unknown outcome from an earlier run will be sent again with the same Message-ID", "count", n)
 	}
-	tmpl, err := openTemplate(c, j.CampaignID())
-	if err != nil {
-		return err
-	}
+	tmpl.SetCampaignID(j.CampaignID())
 	for _, w := range tmpl.Warnings() {
 		log.Warn(w.Text, "template", w.File, "line", w.Line)
 	}
