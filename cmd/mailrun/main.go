@@ -38,7 +38,8 @@ func main() {
 
 // run runs the command line args (args[0] is the program name) with the
 // given standard streams, prints any error once as "mailrun: <message>" to
-// stderr, and returns the exit code (exitCode). It never calls os.Exit, so
+// stderr, on one line (a server's reply in it cannot drive the terminal),
+// and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer useScratch()()
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = asUsageError(err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mailrun: %s\n", errorMessage(err))
+		fmt.Fprintf(stderr, "mailrun: %s\n", oneLine(errorMessage(err)))
 		var ue *usageErr
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "Run 'mailrun --help' or 'mailrun COMMAND --help' for usage.")
