@@ -11,7 +11,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // limitFlags are the flags that bound what a data file may hold: each
@@ -26,8 +25,7 @@ func limitFlags() []cli.Flag {
 		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "`N` strings at most in an .xlsx shared-strings table (about 48 bytes of memory each)"),
 		stringFlag("max-attachment-size", "25MiB", "the largest `SIZE` of a file that Attach: or Embed: names", false),
 		stringFlag("max-message-size", "40MiB", "the largest `SIZE` of a rendered message", false),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-render-time", Value: render.DefaultMaxRenderTime,
-			Usage: "the longest `TIME` one row's message may take to render", EnvVars: envVars("max-render-time")}),
+		durationFlag("max-render-time", render.DefaultMaxRenderTime, "the longest `TIME` one row's message may take to render"),
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // relayFlags are send's flags for several relays and for sharding.
@@ -25,9 +24,8 @@ func relayFlags() []cli.Flag {
 
 // smtpFlag is --smtp: repeatable, one relay each.
 func smtpFlag() cli.Flag {
-	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "smtp", EnvVars: envVars("smtp"),
-		Usage: "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign " +
-			"over several relays, each with its own settings after ?: " + relayKeys})
+	return listFlag("smtp", "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign "+
+		"over several relays, each with its own settings after ?: "+relayKeys, false)
 }
 
 // relaySpecs returns the relays of a run: one per --smtp value (from the

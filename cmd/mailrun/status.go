@@ -14,7 +14,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // statusCommand is `mailrun status`: what a state file says was delivered,
@@ -70,18 +69,16 @@ Repeat --state to read the state files of the shards of one list (send
 --shard i/n) together: the counts are their union, and a recipient that two
 state files record as delivered is reported as a problem (it got the message
 twice). Sends through several relays are broken down by relay.`,
-		Flags: []cli.Flag{
-			altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "state", Usage: "state `FILE` to read (required); repeat it to read the state files of the shards of one list together", EnvVars: envVars("state"), TakesFile: true}),
+		Flags: append(append([]cli.Flag{
+			listFlag("state", "state `FILE` to read (required); repeat it to read the state files of the shards of one list together", true),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
-			stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
-			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
-			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
+		}, dataFormatFlags()...),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
 			stringFlag("csv", "", "write one line per recipient (status, reply, relay, attempts, times, Message-ID) to `OUT`", true),
 			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx), bounced or complained to `FILE`, a list for send --suppress", true),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
-			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
-		},
+			boolFlag("json", "print the status as JSON"),
+			configFlag(),
+		),
 		Action: runStatus,
 	}
 }
