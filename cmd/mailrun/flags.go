@@ -35,7 +35,7 @@ func commonFlags() []cli.Flag {
 	flags = append(flags, dataFormatFlags()...)
 	flags = append(flags,
 		stringFlag("template", "", "message template `FILE`: header lines, a blank line, the body (HTML, Markdown in a .md file, or plain text)", true),
-		stringFlag("text", "", "template `FILE` of the plain-text part (default: derived from the HTML)", true),
+		stringFlag("text", "", "template `FILE` of the plain-text part (default: the Markdown of a Markdown body, else derived from the HTML)", true),
 		stringFlag("layout", "", "HTML template `FILE` that wraps every body where it calls {{template \"content\" .}}", true),
 		stringFlag("partials", "", "`DIR` of .html and .md templates the templates may call by file name: {{template \"footer\" .}}", true),
 		altsrc.NewBoolFlag(&cli.BoolFlag{

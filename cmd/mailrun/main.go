@@ -123,7 +123,7 @@ permanently; 5 temporary failures remain, a cap (--max-per-day,
 --max-per-24h), a closed send window with --no-wait, or every relay out
 (run again later); 6 fatal SMTP error (no server, TLS, AUTH, a refused
 OAuth2 refresh token; for bounces, the IMAP login); 7 state file locked or
-of another template; 130 interrupted, state saved.`,
+of another template or data file; 130 interrupted, state saved.`,
 		Version: buildVersion(),
 		// Completion scripts ask mailrun for the words that fit.
 		EnableBashCompletion: true,

@@ -46,7 +46,7 @@ instead, through the same checks; each dry run starts afresh.
 Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
 4 rows failed permanently, 5 temporary failures remain (or a cap, a closed
 send window with --no-wait, every relay out), 6 fatal SMTP error, 7 state
-file locked or of another template, 130 interrupted.`,
+file locked or of another template or data file, 130 interrupted.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -56,11 +56,11 @@ file locked or of another template, 130 interrupted.`,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		stringFlag("smtp-password-file", "", "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", false),
+		stringFlag("smtp-password-file", "", "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", true),
 		stringFlag("tls-policy", "", "`POLICY`: mandatory, opportunistic or none (default: from the URL)", false),
 		boolFlag("tls-skip-verify", "do not verify the server's TLS certificate (unsafe)"),
-		stringFlag("tls-ca", "", "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", false),
-		stringFlag("auth", "", "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", false),
+		stringFlag("tls-ca", "", "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", true),
+		stringFlag("auth", "", "AUTH `MECHANISM`: plain, login, scram-sha-256, scram-sha-1, cram-md5, xoauth2, none (default: the best the server offers)", false),
 		stringFlag("return-path", "", "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", false),
 		stringFlag("hello", "", "`NAME` to send in EHLO (default: this host's fully qualified name, else the address literal of the local address, e.g. [192.0.2.1])", false),
 		intFlag("workers", 4, "`N` SMTP connections"),
@@ -71,7 +71,7 @@ func sendFlags() []cli.Flag {
 		durationFlag("data-timeout", 10*time.Minute, "time `D` allowed for the server's reply to the end of a message (its filters may be slow)"),
 		intFlag("retries", 3, "`N` retries of a temporary failure (4xx, timeout, dropped connection)"),
 		durationFlag("retry-wait", 5*time.Second, "wait `D` before the first retry; it doubles for each next one (with jitter)"),
-		stringFlag("state", "", "state `FILE` (default: the data file's path + .state)", false),
+		stringFlag("state", "", "state `FILE` (default: the data file's path + .state)", true),
 		boolFlag("retry-failed", "also send rows recorded as permanently failed"),
 		stringFlag("unknown", "send", "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", false),
 		boolFlag("allow-template-change", "resume even though the template changed since the state file was made"),
@@ -79,7 +79,7 @@ func sendFlags() []cli.Flag {
 		intFlag("limit", 0, "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there"),
 		boolFlag("dry-run", "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh"),
 		boolFlag("resume", "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh"),
-		stringFlag("outbox", "outbox", "`DIR` for --dry-run messages", false),
+		stringFlag("outbox", "outbox", "`DIR` for --dry-run messages", true),
 		boolFlag("yes", "do not ask to confirm on a terminal before sending", "y"),
 		durationFlag("stats", 10*time.Second, "interval `D` of the stats log line when not on a terminal"),
 	}

@@ -70,7 +70,7 @@ Repeat --state to read the state files of the shards of one list (send
 state files record as delivered is reported as a problem (it got the message
 twice). Sends through several relays are broken down by relay.`,
 		Flags: append(append([]cli.Flag{
-			listFlag("state", "state `FILE` to read (required); repeat it to read the state files of the shards of one list together", true),
+			listFlag("state", "state `FILE` to read (default: the --data file's path + .state); repeat it to read the state files of the shards of one list together", true),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
 		}, dataFormatFlags()...),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
