@@ -301,12 +301,11 @@ func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered m
 		return newSMTPSender(c, log, relays, delivered, loc, pacer)
 	}
 	if len(relays) == 0 {
-		r, err := sender.ParseRate(c.String("rate"))
+		def, err := flagRelayDefaults(c)
 		if err != nil {
-			return nil, 0, usageError("--rate: " + err.Error())
+			return nil, 0, err
 		}
-		relays = []relaySpec{{url: "smtp://localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
-			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), maxRcpt: c.Int("max-rcpt-per-message")}}
+		relays = []relaySpec{def.relay("smtp://localhost", "dry-run")}
 	}
 	snd, workers, err := newSMTPSender(c, log, relays, delivered, loc, pacer)
 	if err != nil {
