@@ -186,7 +186,7 @@ func openMailbox(ctx context.Context, c *cli.Context) (mailbox.Mailbox, error) {
 	if err != nil {
 		return nil, asUsageError(fmt.Errorf("--imap: %w", err))
 	}
-	pw, err := password(c, "imap")
+	pw, err := readSecret(c, imapSecret)
 	if err != nil {
 		return nil, err
 	}
