@@ -68,7 +68,7 @@ by --suppress are counted as suppressed.
 Repeat --state to read the state files of the shards of one list (send
 --shard i/n) together: the counts are their union, and a recipient that two
 state files record as delivered is reported as a problem (it got the message
-twice). Sends through several relays are broken down by relay.`,
+twice). The counts are also broken down by the relay that sent.`,
 		Flags: append(append([]cli.Flag{
 			listFlag("state", "state `FILE` to read (default: the --data file's path + .state); repeat it to read the state files of the shards of one list together", true),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
