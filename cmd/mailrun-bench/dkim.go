@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 )
@@ -41,9 +40,7 @@ func dkimRuns(bin, dir, data, tmpl, addr string, cfg config) error {
 	for run := range cfg.runs {
 		for i, v := range variants {
 			os.Remove(data + ".state")
-			args := append([]string{"send", "--data", data, "--template", tmpl, "--smtp", "smtp://" + addr,
-				"--workers", strconv.Itoa(cfg.workers), "--rate", "0", "-q"}, v.extra...)
-			cmd := exec.Command(bin, args...)
+			cmd := sendCmd(bin, data, tmpl, addr, cfg.workers, v.extra...)
 			cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(v.procs))
 			m, err := timed(cmd)
 			if err != nil {

@@ -67,11 +67,17 @@ func smtpSource(addr string, cfg config) (float64, error) {
 	return float64(cfg.rows) / m.wall.Seconds(), nil
 }
 
-// send runs `mailrun send` of data into the sink.
-func send(bin, data, tmpl, addr string, workers int, extra ...string) (measured, error) {
+// sendCmd returns the command `mailrun send` of data into the sink, with
+// extra flags.
+func sendCmd(bin, data, tmpl, addr string, workers int, extra ...string) *exec.Cmd {
 	args := append([]string{"send", "--data", data, "--template", tmpl, "--smtp", "smtp://" + addr,
 		"--workers", strconv.Itoa(workers), "--rate", "0", "-q"}, extra...)
-	m, err := timed(exec.Command(bin, args...))
+	return exec.Command(bin, args...)
+}
+
+// send runs `mailrun send` of data into the sink.
+func send(bin, data, tmpl, addr string, workers int) (measured, error) {
+	m, err := timed(sendCmd(bin, data, tmpl, addr, workers))
 	if err != nil {
 		return m, fmt.Errorf("mailrun send: %w", err)
 	}

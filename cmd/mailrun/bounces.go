@@ -14,7 +14,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/mailbox"
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // bouncesCommand is `mailrun bounces`: read bounces and complaints from a
@@ -51,22 +50,19 @@ so the next run reads only new ones; --move-to FOLDER moves the bounces and
 complaints there instead (other mail only gets the keyword). Nothing is
 deleted. Maildirs, mbox files and .eml files are only read.`,
 		ArgsUsage: "[FILE.eml...]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			stringFlag("imap", "", "read `URL`: imaps://user@host[:port]/MAILBOX (or imap:// for STARTTLS)", false),
 			stringFlag("imap-password-file", "", "read the IMAP password from `FILE` (else MAILRUN_IMAP_PASSWORD or the config file)", true),
 			stringFlag("move-to", "", "IMAP: move bounces and complaints to `FOLDER` once booked", false),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "all", Usage: "IMAP: also read messages an earlier run marked processed", EnvVars: envVars("all")}),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the IMAP server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
+			boolFlag("all", "IMAP: also read messages an earlier run marked processed"),
+			boolFlag("tls-skip-verify", "do not verify the IMAP server's TLS certificate (unsafe)"),
 			stringFlag("maildir", "", "read the Maildir `DIR` (new/ and cur/)", true),
 			stringFlag("mbox", "", "read the mbox `FILE`", true),
-			altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "state", Usage: "book bounces in the state `FILE`; repeat it for several campaigns (oldest first)", EnvVars: envVars("state"), TakesFile: true}),
+			listFlag("state", "book bounces in the state `FILE`; repeat it for several campaigns (oldest first)", true),
 			intFlag("soft-limit", campaign.DefaultSoftLimit, "`N` soft bounces of an address suppress it"),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print one JSON object per bounced recipient per line", EnvVars: envVars("json")}),
-			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log more (debug level)", EnvVars: envVars("verbose")}),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log only warnings and errors", EnvVars: envVars("quiet")}),
-			altsrc.NewStringFlag(&cli.StringFlag{Name: "log-format", Value: "text", Usage: "`FORMAT` of the log lines on stderr: text or json", EnvVars: envVars("log-format")}),
-		},
+			boolFlag("json", "print one JSON object per bounced recipient per line"),
+			configFlag(),
+		}, logFlags()...),
 		Action: runBounces,
 	}
 }
@@ -190,7 +186,7 @@ func openMailbox(ctx context.Context, c *cli.Context) (mailbox.Mailbox, error) {
 	if err != nil {
 		return nil, asUsageError(fmt.Errorf("--imap: %w", err))
 	}
-	pw, err := password(c, "imap")
+	pw, err := readSecret(c, imapSecret)
 	if err != nil {
 		return nil, err
 	}

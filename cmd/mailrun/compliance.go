@@ -5,7 +5,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // complianceFlags are the flags that change what a message holds: DKIM and
@@ -25,12 +24,12 @@ func complianceFlags() []cli.Flag {
 // suppression lists, caps and send windows (see quota.go).
 func deliveryLimitFlags() []cli.Flag {
 	return []cli.Flag{
-		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "suppress", Usage: "never mail the addresses (or @domains) in `FILE`: one a line, or a CSV file with an email column; repeatable", EnvVars: envVars("suppress"), TakesFile: true}),
+		listFlag("suppress", "never mail the addresses (or @domains) in `FILE`: one a line, or a CSV file with an email column; repeatable", true),
 		intFlag("max-per-day", 0, "deliver at most `N` messages per calendar day (counted in the state file); 0 = no cap"),
 		intFlag("max-per-24h", 0, "deliver at most `N` messages in any 24 hours, as Gmail counts (from the state file); 0 = no cap"),
-		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "window", Usage: "send only between `HH:MM-HH:MM` (e.g. 09:00-18:00; 22:00-06:00 crosses midnight); repeatable", EnvVars: envVars("window")}),
+		listFlag("window", "send only between `HH:MM-HH:MM` (e.g. 09:00-18:00; 22:00-06:00 crosses midnight); repeatable", false),
 		stringFlag("days", "", "send only on these `DAYS`, e.g. mon-fri or mon,wed,fri (default: every day)", false),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "no-wait", Usage: "outside the --window/--days, exit (code 5) with the next opening instead of waiting for it", EnvVars: envVars("no-wait")}),
+		boolFlag("no-wait", "outside the --window/--days, exit (code 5) with the next opening instead of waiting for it"),
 		stringFlag("tz", "", "time `ZONE` of --max-per-day's days and of --window and --days, e.g. Asia/Seoul (default: local time)", false),
 	}
 }

@@ -36,10 +36,12 @@ func credentialFlags() []cli.Flag {
 	}
 }
 
-// secretKind says where one kind of secret may come from.
+// secretKind says where one kind of secret may come from. A secret never
+// comes from a flag's value, so it never shows in a process list or a
+// shell history.
 type secretKind struct {
 	env       string // the variable of every relay; with _<NAME> of one relay
-	fileKey   string // the relay setting naming a file
+	fileKey   string // the relay setting naming a file, "" for none
 	fileFlag  string // the flag naming a file for every relay
 	command   string // the setting and flag of a command, "" for none
 	configKey string // the config file's key for the secret itself
@@ -49,6 +51,8 @@ var (
 	passwordSecret = secretKind{"MAILRUN_SMTP_PASSWORD", "password-file", "smtp-password-file", "password-command", "smtp-password"}
 	refreshSecret  = secretKind{"MAILRUN_OAUTH_REFRESH_TOKEN", "oauth-refresh-token-file", "oauth-refresh-token-file", "", "oauth-refresh-token"}
 	clientSecret   = secretKind{"MAILRUN_OAUTH_CLIENT_SECRET", "oauth-client-secret-file", "oauth-client-secret-file", "", "oauth-client-secret"}
+	// imapSecret is the IMAP password of bounces, which has no relays.
+	imapSecret = secretKind{"MAILRUN_IMAP_PASSWORD", "", "imap-password-file", "", "imap-password"}
 )
 
 // credentials reads the secrets of a run's relays. The secrets every relay
@@ -103,16 +107,11 @@ func (cr *credentials) secret(spec relaySpec, k secretKind) (string, error) {
 	if v, ok := cr.shared[k.env]; ok {
 		return v, nil
 	}
-	v, err := cr.sharedSecret(k)
+	v, err := readSecret(cr.c, k)
 	if err == nil {
 		cr.shared[k.env] = v
 	}
 	return v, err
-}
-
-// sharedSecret returns the secret k of every relay.
-func (cr *credentials) sharedSecret(k secretKind) (string, error) {
-	return readSecret(cr.c, k)
 }
 
 // readSecret returns the secret k from, in this order: the file its

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/statefile"
@@ -155,6 +156,21 @@ func TestSendSetupErrorsSayWhatToDo(t *testing.T) {
 				t.Error("mailrun connected before stopping")
 			}
 		})
+	}
+}
+
+// TestServerReplyCannotDriveTheTerminal checks that the control characters
+// of a server's reply (here a clear-screen and a window-title sequence) do
+// not reach the terminal through the error mailrun exits with.
+func TestServerReplyCannotDriveTheTerminal(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.FailRcpt(504, 0),
+		smtptest.ReplyText(504, "5.5.2", "Helo command rejected: \x1b[2J\x1b]0;owned\x07 need fully-qualified hostname"))
+	data, tmpl := sendCampaign(t, 1)
+	r := mailrun(t, "", "send", "--data", data, "--template", tmpl, "--smtp", "smtp://"+srv.Addr(), "-q")
+	wantCode(t, r, 6)
+	wantOneError(t, r, "Helo command rejected:  [2J ]0;owned  need fully-qualified hostname")
+	if i := strings.IndexFunc(strings.TrimSuffix(r.stderr, "\n"), unicode.IsControl); i >= 0 {
+		t.Errorf("stderr holds the control character %q:\n%q", r.stderr[i], r.stderr)
 	}
 }
 

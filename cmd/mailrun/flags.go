@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -28,13 +29,13 @@ func envVars(name string) []string {
 // it). None is marked Required, because urfave/cli checks required flags
 // before the config file is read; call requireFlags in the Action instead.
 func commonFlags() []cli.Flag {
-	return append([]cli.Flag{
+	flags := []cli.Flag{
 		stringFlag("data", "", "`FILE` of recipients: .csv, .tsv or .xlsx; - reads CSV from stdin", true),
-		stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
-		stringFlag("delimiter", "", "field `CHAR` of a CSV file (default: from the extension, ',' or tab for .tsv); \\t or tab for tab", false),
-		stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8, for example cp949 or euc-kr", false),
+	}
+	flags = append(flags, dataFormatFlags()...)
+	flags = append(flags,
 		stringFlag("template", "", "message template `FILE`: header lines, a blank line, the body (HTML, Markdown in a .md file, or plain text)", true),
-		stringFlag("text", "", "template `FILE` of the plain-text part (default: derived from the HTML)", true),
+		stringFlag("text", "", "template `FILE` of the plain-text part (default: the Markdown of a Markdown body, else derived from the HTML)", true),
 		stringFlag("layout", "", "HTML template `FILE` that wraps every body where it calls {{template \"content\" .}}", true),
 		stringFlag("partials", "", "`DIR` of .html and .md templates the templates may call by file name: {{template \"footer\" .}}", true),
 		altsrc.NewBoolFlag(&cli.BoolFlag{
@@ -45,31 +46,40 @@ func commonFlags() []cli.Flag {
 		}),
 		stringFlag("attach-dir", "", "`DIR` that Attach: and Embed: paths are relative to and must stay inside (default: the template's folder)", true),
 		stringFlag("key", "", "`COLUMN` that identifies a recipient (default: the lower-cased first To address)", false),
-		&cli.StringFlag{
-			Name:      "config",
-			Usage:     "YAML `FILE` of settings; its keys are flag names (data: list.csv)",
-			EnvVars:   envVars("config"),
-			TakesFile: true,
-		},
-		altsrc.NewBoolFlag(&cli.BoolFlag{
-			Name:    "verbose",
-			Aliases: []string{"v"},
-			Usage:   "log more (debug level)",
-			EnvVars: envVars("verbose"),
-		}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{
-			Name:    "quiet",
-			Aliases: []string{"q"},
-			Usage:   "log only warnings and errors",
-			EnvVars: envVars("quiet"),
-		}),
-		altsrc.NewStringFlag(&cli.StringFlag{
-			Name:    "log-format",
-			Value:   "text",
-			Usage:   "`FORMAT` of the log lines on stderr: text or json",
-			EnvVars: envVars("log-format"),
-		}),
-	}, limitFlags()...)
+		configFlag(),
+	)
+	flags = append(flags, logFlags()...)
+	return append(flags, limitFlags()...)
+}
+
+// dataFormatFlags returns the flags that say how to read the data file:
+// --sheet, --delimiter and --encoding.
+func dataFormatFlags() []cli.Flag {
+	return []cli.Flag{
+		stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
+		stringFlag("delimiter", "", "field `CHAR` of a CSV file (default: from the extension, ',' or tab for .tsv); \\t or tab for tab", false),
+		stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8, for example cp949 or euc-kr", false),
+	}
+}
+
+// configFlag returns --config. It is a plain flag, not an altsrc one: the
+// config file cannot name itself.
+func configFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:      "config",
+		Usage:     "YAML `FILE` of settings; its keys are flag names (data: list.csv)",
+		EnvVars:   envVars("config"),
+		TakesFile: true,
+	}
+}
+
+// logFlags returns -v, -q and --log-format, which newLogger reads.
+func logFlags() []cli.Flag {
+	return []cli.Flag{
+		boolFlag("verbose", "log more (debug level)", "v"),
+		boolFlag("quiet", "log only warnings and errors", "q"),
+		stringFlag("log-format", "text", "`FORMAT` of the log lines on stderr: text or json", false),
+	}
 }
 
 // stringFlag returns an altsrc string flag named name that reads its
@@ -92,6 +102,40 @@ func intFlag(name string, value int, usage string) cli.Flag {
 		Value:   value,
 		Usage:   usage,
 		EnvVars: envVars(name),
+	})
+}
+
+// boolFlag returns an altsrc bool flag named name (false by default,
+// with the short names aliases) that reads its MAILRUN_ environment
+// variable and the config file.
+func boolFlag(name, usage string, aliases ...string) cli.Flag {
+	return altsrc.NewBoolFlag(&cli.BoolFlag{
+		Name:    name,
+		Aliases: aliases,
+		Usage:   usage,
+		EnvVars: envVars(name),
+	})
+}
+
+// durationFlag returns an altsrc duration flag named name that reads its
+// MAILRUN_ environment variable and the config file.
+func durationFlag(name string, value time.Duration, usage string) cli.Flag {
+	return altsrc.NewDurationFlag(&cli.DurationFlag{
+		Name:    name,
+		Value:   value,
+		Usage:   usage,
+		EnvVars: envVars(name),
+	})
+}
+
+// listFlag returns an altsrc string slice flag named name, given once per
+// value, that reads its MAILRUN_ environment variable and the config file.
+func listFlag(name, usage string, takesFile bool) cli.Flag {
+	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{
+		Name:      name,
+		Usage:     usage,
+		EnvVars:   envVars(name),
+		TakesFile: takesFile,
 	})
 }
 

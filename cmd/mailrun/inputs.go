@@ -44,11 +44,12 @@ func openSource(c *cli.Context) (campaign.Source, error) {
 // --text, --key, --layout, --partials, --inline-css and --attach-dir
 // (default: the template's folder), and the DKIM, unsubscribe, return path
 // and --test-to flags where the command has them, for the campaign
-// campaignID (which goes into every Message-ID; "" is allowed when the
-// template is only parsed to be hashed or checked). It returns a usage
-// error (exit 2) when --template is missing, renderCompliance's errors, and
-// render.New's *campaign.InputError (exit 3, with file:line) when a
-// template does not parse. Call Check with the source's columns before rendering any row.
+// campaignID (which goes into every Message-ID; "" when the caller sets it
+// later with SetCampaignID, as send does once the state file gives it). It
+// returns a usage error (exit 2) when --template is missing,
+// renderCompliance's errors, and render.New's *campaign.InputError (exit 3,
+// with file:line) when a template does not parse. Call Check with the
+// source's columns before rendering any row.
 func openTemplate(c *cli.Context, campaignID string) (*render.Template, error) {
 	if err := requireFlags(c, "template"); err != nil {
 		return nil, err

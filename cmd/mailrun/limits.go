@@ -11,7 +11,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/source"
 	"github.com/mailrun/mailrun/render"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // limitFlags are the flags that bound what a data file may hold: each
@@ -26,8 +25,7 @@ func limitFlags() []cli.Flag {
 		intFlag("max-xlsx-strings", source.DefaultXLSXStrings, "`N` strings at most in an .xlsx shared-strings table (about 48 bytes of memory each)"),
 		stringFlag("max-attachment-size", "25MiB", "the largest `SIZE` of a file that Attach: or Embed: names", false),
 		stringFlag("max-message-size", "40MiB", "the largest `SIZE` of a rendered message", false),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-render-time", Value: render.DefaultMaxRenderTime,
-			Usage: "the longest `TIME` one row's message may take to render", EnvVars: envVars("max-render-time")}),
+		durationFlag("max-render-time", render.DefaultMaxRenderTime, "the longest `TIME` one row's message may take to render"),
 	}
 }
 
@@ -54,15 +52,21 @@ func limitHint(err error) string {
 }
 
 // sourceLimits reads the limit flags; a command without them gets the
-// defaults. A size that does not parse is a usage error.
+// defaults. A size that does not parse, or a count given below 1, is a
+// usage error.
 func sourceLimits(c *cli.Context) (source.Limits, error) {
 	var l source.Limits
 	if err := readSizes(c, sizeFlag{"max-field-size", &l.FieldSize}, sizeFlag{"max-row-size", &l.RowSize}, sizeFlag{"max-xlsx-part", &l.XLSXPart}); err != nil {
 		return l, err
 	}
-	l.RowCells, l.XLSXStrings = c.Int("max-row-cells"), c.Int("max-xlsx-strings")
-	if l.RowCells < 0 || l.XLSXStrings < 0 {
-		return l, usageError("--max-row-cells and --max-xlsx-strings must be at least 1")
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"max-row-cells", &l.RowCells}, {"max-xlsx-strings", &l.XLSXStrings}} {
+		// Only a command with the flag can have it set; 0 is the default.
+		if *f.dst = c.Int(f.name); c.IsSet(f.name) && *f.dst < 1 {
+			return l, usageError(fmt.Sprintf("--%s must be at least 1, not %d", f.name, *f.dst))
+		}
 	}
 	return l, nil
 }

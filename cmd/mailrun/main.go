@@ -38,7 +38,8 @@ func main() {
 
 // run runs the command line args (args[0] is the program name) with the
 // given standard streams, prints any error once as "mailrun: <message>" to
-// stderr, and returns the exit code (exitCode). It never calls os.Exit, so
+// stderr, on one line (a server's reply in it cannot drive the terminal),
+// and returns the exit code (exitCode). It never calls os.Exit, so
 // tests drive the whole program through it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer useScratch()()
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = asUsageError(err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mailrun: %s\n", errorMessage(err))
+		fmt.Fprintf(stderr, "mailrun: %s\n", oneLine(errorMessage(err)))
 		var ue *usageErr
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "Run 'mailrun --help' or 'mailrun COMMAND --help' for usage.")
@@ -122,7 +123,7 @@ permanently; 5 temporary failures remain, a cap (--max-per-day,
 --max-per-24h), a closed send window with --no-wait, or every relay out
 (run again later); 6 fatal SMTP error (no server, TLS, AUTH, a refused
 OAuth2 refresh token; for bounces, the IMAP login); 7 state file locked or
-of another template; 130 interrupted, state saved.`,
+of another template or data file; 130 interrupted, state saved.`,
 		Version: buildVersion(),
 		// Completion scripts ask mailrun for the words that fit.
 		EnableBashCompletion: true,

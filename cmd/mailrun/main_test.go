@@ -83,6 +83,8 @@ func TestUsageErrors(t *testing.T) {
 		{"missing template", []string{"preview", "--data", "d.csv"}, []string{"--template"}},
 		{"bad int", []string{"preview", "--limit", "ten"}, []string{"limit"}},
 		{"bad limit", []string{"preview", "--data", "d.csv", "--template", "t.html", "--limit", "0"}, []string{"--limit must be at least 1"}},
+		{"no cells", []string{"validate", "--data", "d.csv", "--template", "t.html", "--max-row-cells", "0"}, []string{"--max-row-cells must be at least 1, not 0"}},
+		{"no strings", []string{"validate", "--data", "d.csv", "--template", "t.html", "--max-xlsx-strings", "-1"}, []string{"--max-xlsx-strings must be at least 1, not -1"}},
 		{"bad log format", []string{"validate", "--log-format", "xml"}, []string{"--log-format must be text or json"}},
 		{"verbose and quiet", []string{"validate", "-v", "-q"}, []string{"exclude each other"}},
 		{"bad delimiter", []string{"validate", "--data", "d.csv", "--template", "t.html", "--delimiter", ";;"}, []string{"--delimiter"}},

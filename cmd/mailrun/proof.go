@@ -15,14 +15,12 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // proofFlags are send's flags for proof copies.
 func proofFlags() []cli.Flag {
 	return []cli.Flag{
-		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "test-to", EnvVars: envVars("test-to"),
-			Usage: "send proof copies of real rows to `ADDR` only (comma-separated or repeated), through the real relays, without touching the state file"}),
+		listFlag("test-to", "send proof copies of real rows to `ADDR` only (comma-separated or repeated), through the real relays, without touching the state file", false),
 		stringFlag("rows", "", "with --test-to: the data `ROWS` to send proofs of, e.g. 5,17,42 (default: the first --limit rows, 1 without it)", false),
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 	"golang.org/x/time/rate"
 )
 
@@ -87,7 +86,7 @@ func capText(l campaign.Limit) string {
 func paceFlags() []cli.Flag {
 	return []cli.Flag{
 		intFlag("max-rcpt-per-message", 0, "send at most `N` envelope recipients in one transaction (a provider's limit, e.g. 100 for Gmail); the rest go in further transactions; 0 = the server's limit only"),
-		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "domain-rate", Usage: "rates of recipient `DOMAIN=R` pairs, e.g. naver.com=5/s,daum.net=2/s; *=R sets every other domain's", EnvVars: envVars("domain-rate")}),
+		listFlag("domain-rate", "rates of recipient `DOMAIN=R` pairs, e.g. naver.com=5/s,daum.net=2/s; *=R sets every other domain's", false),
 		intFlag("domain-workers", 0, "at most `N` messages under way to one recipient domain at once; 0 = no limit but --workers"),
 	}
 }

@@ -38,6 +38,13 @@ type relayDefaults struct {
 	tlsPolicy                           string
 }
 
+// relay returns the spec of a relay named name at url that sets nothing
+// of its own.
+func (def relayDefaults) relay(url, name string) relaySpec {
+	return relaySpec{url: url, name: name, workers: def.workers, rate: def.rate, burst: def.burst,
+		maxPerConn: def.maxPerConn, maxRcpt: def.maxRcpt}
+}
+
 // relayKeys are the query parameters a relay URL may carry.
 var relayKeys = "name, weight, workers, rate, burst, max-per-conn, max-per-day, max-per-24h, max-rcpt-per-message, domains, " +
 	strings.Join(relaySettingKeys, ", ")
@@ -56,8 +63,7 @@ func parseRelay(raw, where string, def relayDefaults) (relaySpec, error) {
 	if err != nil {
 		return relaySpec{}, asUsageError(fmt.Errorf("%s: %w", where, err))
 	}
-	spec := relaySpec{url: strings.TrimSpace(base), name: ep.Host, workers: def.workers, rate: def.rate, burst: def.burst,
-		maxPerConn: def.maxPerConn, maxRcpt: def.maxRcpt}
+	spec := def.relay(strings.TrimSpace(base), ep.Host)
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return relaySpec{}, usageError(where + ": the settings after ? must be key=value pairs joined by &")

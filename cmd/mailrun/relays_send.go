@@ -12,7 +12,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // relayFlags are send's flags for several relays and for sharding.
@@ -25,9 +24,8 @@ func relayFlags() []cli.Flag {
 
 // smtpFlag is --smtp: repeatable, one relay each.
 func smtpFlag() cli.Flag {
-	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "smtp", EnvVars: envVars("smtp"),
-		Usage: "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign " +
-			"over several relays, each with its own settings after ?: " + relayKeys})
+	return listFlag("smtp", "`URL` of an SMTP server: smtp://[user@]host[:port] (STARTTLS) or smtps://... (implicit TLS); repeat it to spread the campaign "+
+		"over several relays, each with its own settings after ?: "+relayKeys, false)
 }
 
 // relaySpecs returns the relays of a run: one per --smtp value (from the
@@ -42,20 +40,10 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 			return nil, err
 		}
 	}
-	r, err := sender.ParseRate(c.String("rate"))
+	def, err := flagRelayDefaults(c)
 	if err != nil {
-		return nil, usageError("--rate: " + err.Error())
+		return nil, err
 	}
-	if p := c.String("tls-policy"); p != "" {
-		if _, err := sender.ParseURL("smtp://localhost", p); err != nil {
-			return nil, asUsageError(fmt.Errorf("--tls-policy: %w", err))
-		}
-	}
-	if c.Int("max-rcpt-per-message") < 0 {
-		return nil, usageError("--max-rcpt-per-message must be 0 (no cap) or more")
-	}
-	def := relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
-		maxRcpt: c.Int("max-rcpt-per-message"), tlsPolicy: c.String("tls-policy")}
 	label := "--smtp #"
 	if len(c.StringSlice("smtp")) == 0 {
 		label = "--config relays entry "
@@ -77,6 +65,25 @@ func relaySpecs(c *cli.Context) ([]relaySpec, error) {
 		return nil, usageError(fmt.Sprintf("--route-by %q: the only rule is from-domain", rb))
 	}
 	return specs, nil
+}
+
+// flagRelayDefaults returns the settings of the global flags, which a
+// relay that does not set its own uses. Errors are usage errors.
+func flagRelayDefaults(c *cli.Context) (relayDefaults, error) {
+	r, err := sender.ParseRate(c.String("rate"))
+	if err != nil {
+		return relayDefaults{}, usageError("--rate: " + err.Error())
+	}
+	if p := c.String("tls-policy"); p != "" {
+		if _, err := sender.ParseURL("smtp://localhost", p); err != nil {
+			return relayDefaults{}, asUsageError(fmt.Errorf("--tls-policy: %w", err))
+		}
+	}
+	if c.Int("max-rcpt-per-message") < 0 {
+		return relayDefaults{}, usageError("--max-rcpt-per-message must be 0 (no cap) or more")
+	}
+	return relayDefaults{workers: c.Int("workers"), burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), rate: r,
+		maxRcpt: c.Int("max-rcpt-per-message"), tlsPolicy: c.String("tls-policy")}, nil
 }
 
 // newSMTPSender returns a sender.Router over every relay (a single relay is

@@ -8,7 +8,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/report"
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // reportCommand is `mailrun report`: a page with the campaign's charts.
@@ -30,9 +29,9 @@ page needs no network: no script, font or image is loaded (its
 Content-Security-Policy forbids it), and it reads well on a phone. It is
 written with mode 0600, since it names recipients.`,
 		Flags: []cli.Flag{
-			altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "state", Usage: "state `FILE` to read (required); repeat it for the state files of the shards of one list", EnvVars: envVars("state"), TakesFile: true}),
+			listFlag("state", "state `FILE` to read (required); repeat it for the state files of the shards of one list", true),
 			stringFlag("out", "report.html", "`FILE` to write the page to", true),
-			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
+			configFlag(),
 		},
 		Action: runReport,
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/mailrun/mailrun/sender"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // sendCommand is `mailrun send`: deliver a campaign, or with --dry-run write
@@ -47,7 +46,7 @@ instead, through the same checks; each dry run starts afresh.
 Exit codes: 0 every row delivered (or --limit reached), 2 usage, 3 input,
 4 rows failed permanently, 5 temporary failures remain (or a cap, a closed
 send window with --no-wait, every relay out), 6 fatal SMTP error, 7 state
-file locked or of another template, 130 interrupted.`,
+file locked or of another template or data file, 130 interrupted.`,
 		Flags:  flags,
 		Action: runSend,
 	}
@@ -57,32 +56,32 @@ file locked or of another template, 130 interrupted.`,
 func sendFlags() []cli.Flag {
 	return []cli.Flag{
 		smtpFlag(),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", EnvVars: envVars("smtp-password-file")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-policy", Usage: "`POLICY`: mandatory, opportunistic or none (default: from the URL)", EnvVars: envVars("tls-policy")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "tls-skip-verify", Usage: "do not verify the server's TLS certificate (unsafe)", EnvVars: envVars("tls-skip-verify")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "tls-ca", Usage: "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", EnvVars: envVars("tls-ca")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "auth", Usage: "AUTH `MECHANISM`: plain, login, cram-md5, scram-sha-256, xoauth2, none (default: the best the server offers)", EnvVars: envVars("auth")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "return-path", Usage: "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", EnvVars: envVars("return-path")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "hello", Usage: "`NAME` to send in EHLO (default: this host's fully qualified name, else the address literal of the local address, e.g. [192.0.2.1])", EnvVars: envVars("hello")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "workers", Value: 4, Usage: "`N` SMTP connections", EnvVars: envVars("workers")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "rate", Value: "0", Usage: "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", EnvVars: envVars("rate")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "burst", Value: 1, Usage: "`N` messages allowed at once above --rate", EnvVars: envVars("burst")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-per-conn", Value: 100, Usage: "reconnect after `N` messages on one connection", EnvVars: envVars("max-per-conn")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time `D` allowed for each SMTP step, e.g. 30s", EnvVars: envVars("timeout")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "data-timeout", Value: 10 * time.Minute, Usage: "time `D` allowed for the server's reply to the end of a message (its filters may be slow)", EnvVars: envVars("data-timeout")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "retries", Value: 3, Usage: "`N` retries of a temporary failure (4xx, timeout, dropped connection)", EnvVars: envVars("retries")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "retry-wait", Value: 5 * time.Second, Usage: "wait `D` before the first retry; it doubles for each next one (with jitter)", EnvVars: envVars("retry-wait")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "state", Usage: "state `FILE` (default: the data file's path + .state)", EnvVars: envVars("state")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "retry-failed", Usage: "also send rows recorded as permanently failed", EnvVars: envVars("retry-failed")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "unknown", Value: "send", Usage: "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", EnvVars: envVars("unknown")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-template-change", Usage: "resume even though the template changed since the state file was made", EnvVars: envVars("allow-template-change")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-data-change", Usage: "resume even though the state file was made for another data file", EnvVars: envVars("allow-data-change")}),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "limit", Usage: "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there", EnvVars: envVars("limit")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "dry-run", Usage: "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh", EnvVars: envVars("dry-run")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "resume", Usage: "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh", EnvVars: envVars("resume")}),
-		altsrc.NewStringFlag(&cli.StringFlag{Name: "outbox", Value: "outbox", Usage: "`DIR` for --dry-run messages", EnvVars: envVars("outbox")}),
-		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask to confirm on a terminal before sending", EnvVars: envVars("yes")}),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "stats", Value: 10 * time.Second, Usage: "interval `D` of the stats log line when not on a terminal", EnvVars: envVars("stats")}),
+		stringFlag("smtp-password-file", "", "read the SMTP password from `FILE` (else MAILRUN_SMTP_PASSWORD, --password-command or the config file)", true),
+		stringFlag("tls-policy", "", "`POLICY`: mandatory, opportunistic or none (default: from the URL)", false),
+		boolFlag("tls-skip-verify", "do not verify the server's TLS certificate (unsafe)"),
+		stringFlag("tls-ca", "", "trust the certificate authorities in `FILE` (PEM) instead of the system's, e.g. a private CA", true),
+		stringFlag("auth", "", "AUTH `MECHANISM`: plain, login, scram-sha-256, scram-sha-1, cram-md5, xoauth2, none (default: the best the server offers)", false),
+		stringFlag("return-path", "", "envelope sender `ADDRESS` (MAIL FROM, where bounces go) instead of the From address; bounces+{{verp}}@example.com puts a token per row in it, which mailrun bounces matches", false),
+		stringFlag("hello", "", "`NAME` to send in EHLO (default: this host's fully qualified name, else the address literal of the local address, e.g. [192.0.2.1])", false),
+		intFlag("workers", 4, "`N` SMTP connections"),
+		stringFlag("rate", "0", "at most `R` messages: 10/s, 600/m, 20000/h, 0 = unlimited", false),
+		intFlag("burst", 1, "`N` messages allowed at once above --rate"),
+		intFlag("max-per-conn", 100, "reconnect after `N` messages on one connection"),
+		durationFlag("timeout", 30*time.Second, "time `D` allowed for each SMTP step, e.g. 30s"),
+		durationFlag("data-timeout", 10*time.Minute, "time `D` allowed for the server's reply to the end of a message (its filters may be slow)"),
+		intFlag("retries", 3, "`N` retries of a temporary failure (4xx, timeout, dropped connection)"),
+		durationFlag("retry-wait", 5*time.Second, "wait `D` before the first retry; it doubles for each next one (with jitter)"),
+		stringFlag("state", "", "state `FILE` (default: the data file's path + .state)", true),
+		boolFlag("retry-failed", "also send rows recorded as permanently failed"),
+		stringFlag("unknown", "send", "`WHAT` to do with rows whose outcome is unknown after a crash: send (again, same Message-ID) or skip", false),
+		boolFlag("allow-template-change", "resume even though the template changed since the state file was made"),
+		boolFlag("allow-data-change", "resume even though the state file was made for another data file"),
+		intFlag("limit", 0, "take at most `N` rows for delivery this run (N >= 1); the next run goes on from there"),
+		boolFlag("dry-run", "run everything but write .eml files to --outbox instead of sending; each dry run starts afresh"),
+		boolFlag("resume", "with --dry-run: go on from the last dry run (its outbox and .dry-run.state) instead of starting afresh"),
+		stringFlag("outbox", "outbox", "`DIR` for --dry-run messages", true),
+		boolFlag("yes", "do not ask to confirm on a terminal before sending", "y"),
+		durationFlag("stats", 10*time.Second, "interval `D` of the stats log line when not on a terminal"),
 	}
 }
 
@@ -157,14 +156,14 @@ func runSend(c *cli.Context) error {
 	}
 
 	// The template's hash goes into the state file, whose campaign id goes
-	// into the template's Message-IDs: parse once to hash, once to render.
-	src, probe, err := openInputs(c, "")
+	// into the template's Message-IDs.
+	src, tmpl, err := openInputs(c, "")
 	if err != nil {
 		return err
 	}
 	defer src.Close()
 	jh := statefile.Header{
-		TemplateHash:        probe.Hash(),
+		TemplateHash:        tmpl.Hash(),
 		DataFile:            c.String("data"),
 		AllowTemplateChange: c.Bool("allow-template-change"),
 		AllowDataChange:     c.Bool("allow-data-change"),
@@ -182,10 +181,7 @@ func runSend(c *cli.Context) error {
 	if n := j.Unknown(); n > 0 && unknown == "send" {
 		log.Warn("messages with an unknown outcome from an earlier run will be sent again with the same Message-ID", "count", n)
 	}
-	tmpl, err := openTemplate(c, j.CampaignID())
-	if err != nil {
-		return err
-	}
+	tmpl.SetCampaignID(j.CampaignID())
 	for _, w := range tmpl.Warnings() {
 		log.Warn(w.Text, "template", w.File, "line", w.Line)
 	}
@@ -305,12 +301,11 @@ func newSender(c *cli.Context, log *slog.Logger, relays []relaySpec, delivered m
 		return newSMTPSender(c, log, relays, delivered, loc, pacer)
 	}
 	if len(relays) == 0 {
-		r, err := sender.ParseRate(c.String("rate"))
+		def, err := flagRelayDefaults(c)
 		if err != nil {
-			return nil, 0, usageError("--rate: " + err.Error())
+			return nil, 0, err
 		}
-		relays = []relaySpec{{url: "smtp://localhost", name: "dry-run", workers: c.Int("workers"), rate: r,
-			burst: c.Int("burst"), maxPerConn: c.Int("max-per-conn"), maxRcpt: c.Int("max-rcpt-per-message")}}
+		relays = []relaySpec{def.relay("smtp://localhost", "dry-run")}
 	}
 	snd, workers, err := newSMTPSender(c, log, relays, delivered, loc, pacer)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/mailrun/mailrun/campaign/statefile"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // statusCommand is `mailrun status`: what a state file says was delivered,
@@ -69,26 +68,46 @@ by --suppress are counted as suppressed.
 Repeat --state to read the state files of the shards of one list (send
 --shard i/n) together: the counts are their union, and a recipient that two
 state files record as delivered is reported as a problem (it got the message
-twice). Sends through several relays are broken down by relay.`,
-		Flags: []cli.Flag{
-			altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "state", Usage: "state `FILE` to read (required); repeat it to read the state files of the shards of one list together", EnvVars: envVars("state"), TakesFile: true}),
+twice). The counts are also broken down by the relay that sent.`,
+		Flags: append(append([]cli.Flag{
+			listFlag("state", "state `FILE` to read (default: the --data file's path + .state); repeat it to read the state files of the shards of one list together", true),
 			stringFlag("data", "", "data `FILE` the campaign was sent from, to count pending rows (.csv, .tsv, .xlsx; - for stdin)", true),
-			stringFlag("sheet", "", "`NAME` of the sheet to read from an .xlsx file (default: the first)", false),
-			stringFlag("delimiter", "", "field `CHAR` of a CSV data file (default: from the extension)", false),
-			stringFlag("encoding", "", "character `ENCODING` of the data file when it is not UTF-8", false),
+		}, dataFormatFlags()...),
 			stringFlag("failed-csv", "", "write the failed and deferred rows, with their data, to `OUT`", true),
 			stringFlag("csv", "", "write one line per recipient (status, reply, relay, attempts, times, Message-ID) to `OUT`", true),
 			stringFlag("suppress-out", "", "write the addresses the server refused permanently (5xx), bounced or complained to `FILE`, a list for send --suppress", true),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the status as JSON", EnvVars: envVars("json")}),
-			&cli.StringFlag{Name: "config", Usage: "YAML `FILE` of settings; its keys are flag names", EnvVars: envVars("config"), TakesFile: true},
-		},
+			boolFlag("json", "print the status as JSON"),
+			configFlag(),
+		),
 		Action: runStatus,
 	}
 }
 
-// statusMaxListed bounds the failures and unknowns listed in the human
-// output.
+// statusMaxListed bounds the recipients each list of the human output
+// shows.
 const statusMaxListed = 20
+
+// printListed writes a line for each of the first statusMaxListed items
+// with line, their tab-separated cells aligned, then "and N more" for the
+// rest.
+func printListed[T any](w io.Writer, items []T, line func(io.Writer, T)) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, it := range items[:min(len(items), statusMaxListed)] {
+		line(tw, it)
+	}
+	_ = tw.Flush()
+	if n := len(items) - statusMaxListed; n > 0 {
+		fmt.Fprintf(w, "  and %d more\n", n)
+	}
+}
+
+// codeText is an SMTP reply code as status shows it: "" for none.
+func codeText(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return strconv.Itoa(code)
+}
 
 // statusReport is what status prints; with --json, as JSON.
 type statusReport struct {
@@ -271,18 +290,9 @@ func printStatus(w io.Writer, r *statusReport) error {
 
 	if n := len(st.Failures); n > 0 {
 		fmt.Fprintf(w, "\nFailures (%d):\n", n)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, f := range st.Failures[:min(n, statusMaxListed)] {
-			code := ""
-			if f.Code != 0 {
-				code = strconv.Itoa(f.Code)
-			}
-			fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", f.Row, oneLine(orDash(f.Key)), f.Status, code, failureText(f))
-		}
-		_ = tw.Flush()
-		if n > statusMaxListed {
-			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
-		}
+		printListed(w, st.Failures, func(w io.Writer, f statefile.Failure) {
+			fmt.Fprintf(w, "  row %d\t%s\t%s\t%s\t%s\n", f.Row, oneLine(orDash(f.Key)), f.Status, codeText(f.Code), failureText(f))
+		})
 		if r.FailedCSV == "" {
 			fmt.Fprintln(w, "  (--data FILE --failed-csv OUT writes them with their data, to fix and send again)")
 		}
@@ -293,12 +303,9 @@ func printStatus(w io.Writer, r *statusReport) error {
 		fmt.Fprintf(w, "\nUnknown (%d): the message left but its reply never came (the run stopped, or the connection\n"+
 			"was lost, after the final dot); the next send sends them again with the same Message-ID\n"+
 			"(or leaves them alone with --unknown skip):\n", n)
-		for _, u := range st.Unknowns[:min(n, statusMaxListed)] {
+		printListed(w, st.Unknowns, func(w io.Writer, u statefile.Attempt) {
 			fmt.Fprintf(w, "  row %d  %s\n", u.Row, oneLine(orDash(u.Key)))
-		}
-		if n > statusMaxListed {
-			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
-		}
+		})
 	}
 	if st.MaybeTwice > 0 {
 		fmt.Fprintf(w, "\nMay have received the message twice: %s. An attempt whose outcome was unknown (the connection\n"+

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,13 +39,9 @@ func newOutcomeRow(r statefile.Recipient) outcomeRow {
 	if r.Status == campaign.StatusSending {
 		st = "unknown"
 	}
-	code := ""
-	if r.Code != 0 {
-		code = strconv.Itoa(r.Code)
-	}
 	text := func(s string) string { return cellText(oneLine(s)) }
 	return outcomeRow{
-		Row: r.Row, Key: text(r.Key), Status: st, Code: code, Enhanced: text(r.Enhanced),
+		Row: r.Row, Key: text(r.Key), Status: st, Code: codeText(r.Code), Enhanced: text(r.Enhanced),
 		Reply: text(r.Reply), Refused: text(r.Refused), Relay: text(r.Relay), Attempts: r.Attempts,
 		First: csvTime(r.First), Last: csvTime(r.Last), MessageID: text(r.MessageID),
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mailrun/mailrun/campaign"
@@ -66,12 +65,8 @@ func (fw *failedWriter) write(row campaign.Row) error {
 	for i, col := range fw.columns {
 		fw.record[i] = row.Fields[col]
 	}
-	code := ""
-	if f.Code != 0 {
-		code = strconv.Itoa(f.Code)
-	}
 	fw.record[fw.extra[0]] = string(f.Status)
-	fw.record[fw.extra[1]] = code
+	fw.record[fw.extra[1]] = codeText(f.Code)
 	fw.record[fw.extra[2]] = cellText(failureText(f))
 	fw.n++
 	if err := fw.w.Write(fw.record); err != nil {

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/mailrun/mailrun/campaign/statefile"
 )
@@ -18,16 +16,7 @@ func printRefused(w io.Writer, st *statefile.State) {
 		return
 	}
 	fmt.Fprintf(w, "\nRecipients refused while the others got the message (%d):\n", n)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range st.Refused[:min(n, statusMaxListed)] {
-		code := ""
-		if r.Code != 0 {
-			code = strconv.Itoa(r.Code)
-		}
-		fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\t%s\n", r.Row, oneLine(orDash(r.Key)), oneLine(r.Recipient), r.Status, code, oneLine(r.Text))
-	}
-	_ = tw.Flush()
-	if n > statusMaxListed {
-		fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
-	}
+	printListed(w, st.Refused, func(w io.Writer, r statefile.Refused) {
+		fmt.Fprintf(w, "  row %d\t%s\t%s\t%s\t%s\t%s\n", r.Row, oneLine(orDash(r.Key)), oneLine(r.Recipient), r.Status, codeText(r.Code), oneLine(r.Text))
+	})
 }

@@ -45,12 +45,9 @@ func printRelays(w io.Writer, r *statusReport) {
 	if n := len(r.CrossDelivered); n > 0 {
 		fmt.Fprintf(w, "\nPROBLEM: %s delivered by more than one state file (shards that overlap, e.g. the list sent\n"+
 			"with two different --shard counts); each got the message more than once:\n", plural(n, "recipient"))
-		for _, cd := range r.CrossDelivered[:min(n, statusMaxListed)] {
+		printListed(w, r.CrossDelivered, func(w io.Writer, cd statefile.CrossDelivery) {
 			fmt.Fprintf(w, "  %s  (%s)\n", oneLine(cd.Key), strings.Join(cd.Files, ", "))
-		}
-		if n > statusMaxListed {
-			fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
-		}
+		})
 	}
 }
 
@@ -61,12 +58,7 @@ func printBounces(w io.Writer, bounces []statefile.Failure) {
 		return
 	}
 	fmt.Fprintf(w, "\nBounced or complained (%d): send never mails them again:\n", n)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, b := range bounces[:min(n, statusMaxListed)] {
-		fmt.Fprintf(tw, "  row %d\t%s\t%s\t%s\t%s\n", b.Row, oneLine(orDash(b.Key)), b.Status, orDash(b.Kind), failureText(b))
-	}
-	_ = tw.Flush()
-	if n > statusMaxListed {
-		fmt.Fprintf(w, "  and %d more\n", n-statusMaxListed)
-	}
+	printListed(w, bounces, func(w io.Writer, b statefile.Failure) {
+		fmt.Fprintf(w, "  row %d\t%s\t%s\t%s\t%s\n", b.Row, oneLine(orDash(b.Key)), b.Status, orDash(b.Kind), failureText(b))
+	})
 }

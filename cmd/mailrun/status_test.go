@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -235,5 +236,46 @@ func TestStatusFindsTheStateAndDataFiles(t *testing.T) {
 	wantCode(t, r, 0)
 	if !strings.Contains(r.stdout, "Wrote 3 rows to "+out) {
 		t.Errorf("--failed-csv without --data:\n%s", r.stdout)
+	}
+}
+
+// TestStatusListsTwentyOfALongList checks that each list of the human
+// status (here the failures and the unknown outcomes) shows 20 recipients
+// and counts the others.
+func TestStatusListsTwentyOfALongList(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "list.csv.state")
+	j, err := statefile.Open(state, statefile.Header{TemplateHash: "abc123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for row := 1; row <= 50; row++ {
+		key := fmt.Sprintf("r%d@example.com", row)
+		if err := j.Sending(&campaign.Message{Row: row, Key: key, ID: key + ".id"}); err != nil {
+			t.Fatal(err)
+		}
+		if row <= 25 {
+			o := campaign.Outcome{Row: row, Key: key, Status: campaign.StatusFailed, Code: 550, Reply: "no such user", Time: time.Now()}
+			if err := j.Record(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mailrun(t, "", "status", "--state", state)
+	wantCode(t, r, 0)
+	for _, want := range []string{"Failures (25):", "Unknown (25):", "r20@example.com", "r45@example.com"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, unwanted := range []string{"r21@example.com", "r46@example.com"} {
+		if strings.Contains(r.stdout, unwanted) {
+			t.Errorf("status lists %s, the 21st of its list:\n%s", unwanted, r.stdout)
+		}
+	}
+	if n := strings.Count(r.stdout, "  and 5 more\n"); n != 2 {
+		t.Errorf("status says \"and 5 more\" %d times, want 2:\n%s", n, r.stdout)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mailrun/mailrun/campaign"
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 )
 
 // validateCommand is `mailrun validate`: render every row, send nothing,
@@ -34,7 +33,7 @@ Warnings, which do not change the exit code: with --dkim-key and
 subdomain of it; in a campaign of more than 100 recipients, messages
 without a List-Unsubscribe header.`,
 		Flags: append(append(commonFlags(), complianceFlags()...),
-			altsrc.NewBoolFlag(&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON object: counts, problems, warnings", EnvVars: envVars("json")})),
+			boolFlag("json", "print the report as one JSON object: counts, problems, warnings")),
 		Action: runValidate,
 	}
 }
