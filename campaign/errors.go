@@ -125,12 +125,20 @@ func (e *DeliveryError) label() string {
 // such as "5.1.1": class 2, 4 or 5, then subject and detail of one to three
 // digits each.
 func IsEnhancedCode(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || !strings.ContainsRune("245", rune(parts[0][0])) {
+	if len(s) < 2 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.' {
 		return false
 	}
-	for _, p := range parts[1:] {
-		if len(p) < 1 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+	subject, detail, ok := strings.Cut(s[2:], ".")
+	return ok && shortNumber(subject) && shortNumber(detail)
+}
+
+// shortNumber reports whether s is one to three decimal digits.
+func shortNumber(s string) bool {
+	if len(s) < 1 || len(s) > 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

@@ -257,33 +257,10 @@ func isVerifyErr(err error) bool {
 func splitEnhanced(msg string) (enhanced, text string) {
 	msg = strings.ReplaceAll(msg, "\n", " ")
 	code, rest, _ := strings.Cut(msg, " ")
-	if isEnhanced(code) {
+	if campaign.IsEnhancedCode(code) {
 		return code, rest
 	}
 	return "", msg
-}
-
-// isEnhanced reports whether s has the form class.subject.detail with class
-// 2, 4 or 5, and subject and detail of one to three digits.
-func isEnhanced(s string) bool {
-	if len(s) < 2 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.' {
-		return false
-	}
-	subject, detail, ok := strings.Cut(s[2:], ".")
-	return ok && shortNumber(subject) && shortNumber(detail)
-}
-
-// shortNumber reports whether s is one to three decimal digits.
-func shortNumber(s string) bool {
-	if len(s) < 1 || len(s) > 3 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // mostSevere returns the first error of the highest class among errs.
