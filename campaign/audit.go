@@ -52,7 +52,7 @@ type Warning struct {
 func (a *Audit) Note(msg *Message) {
 	a.messages++
 	if d := strings.ToLower(a.DKIMDomain); d != "" {
-		from := strings.ToLower(msg.Envelope.From[strings.LastIndexByte(msg.Envelope.From, '@')+1:])
+		from := Domain(msg.Envelope.From)
 		if from != d && !strings.HasSuffix(from, "."+d) {
 			if a.offDomain == nil {
 				a.offDomain = map[string]int{}

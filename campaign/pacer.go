@@ -20,15 +20,21 @@ type Pacer interface {
 	Done(msg *Message, rcpts []string)
 }
 
-// Domains returns the distinct domains of addrs, lower-cased, in their
-// first order. An address without "@" counts as the domain "".
+// Domain returns the domain of the bare address addr, lower-cased: what
+// follows its last "@" (a quoted local part may hold one), "" without one.
+func Domain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}
+
+// Domains returns the distinct domains of addrs (see Domain), in their
+// first order.
 func Domains(addrs []string) []string {
 	out := make([]string, 0, 1)
 	for _, a := range addrs {
-		d := ""
-		if i := strings.LastIndexByte(a, '@'); i >= 0 {
-			d = strings.ToLower(a[i+1:])
-		}
+		d := Domain(a)
 		seen := false
 		for _, o := range out {
 			if o == d {

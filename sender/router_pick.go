@@ -18,8 +18,7 @@ func (r *Router) pick(msg *campaign.Message, tried []bool, last error) (*relay, 
 	now := r.now()
 	domain := ""
 	if r.byDomain {
-		_, domain, _ = strings.Cut(msg.Envelope.From, "@")
-		domain = strings.ToLower(domain)
+		domain = campaign.Domain(msg.Envelope.From)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
